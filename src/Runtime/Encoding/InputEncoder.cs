@@ -1,0 +1,142 @@
+using SnnServe.Runtime.Kernels;
+using SnnServe.Runtime.Network;
+
+namespace SnnServe.Runtime.Encoding;
+
+/// <summary>
+/// Turns a request's input (channel-first, as clients send it) into per-timestep first-layer
+/// input in <see cref="NetworkState"/>. The intensity of element i is
+/// <c>x_i = g · ((raw_i − mean) / std) · gain(m_i)</c>, with gain = 1 unless rate modulation is on.
+/// Direct encoding writes x once (static input); rate encoding fires element i at timestep t when
+/// <c>CounterRng.Uniform(seed, t, i) &lt; clamp(x_i, 0, 1)</c>, i being the channel-first index.
+/// </summary>
+public sealed class InputEncoder
+{
+    private readonly float[] _probability;
+    private readonly int[] _candidates;
+    private int _candidateCount;
+    private EncoderKind _kind;
+    private ulong _seed;
+
+    /// <summary>Allocates buffers for inputs of <paramref name="shape"/>.</summary>
+    public InputEncoder(Shape3 shape)
+    {
+        Shape = shape;
+        _probability = new float[shape.Size];
+        _candidates = new int[shape.Size];
+    }
+
+    public Shape3 Shape { get; }
+
+    /// <summary>
+    /// Prepares a request. <paramref name="attention"/> (h × w, row-major) may be empty; when
+    /// <paramref name="mode"/> is <see cref="ModulationMode.Rate"/> it scales intensities, when it is
+    /// <see cref="ModulationMode.Potential"/> it raises the first layer's bias in <paramref name="state"/>.
+    /// </summary>
+    public void Prepare(
+        NetworkState state, ReadOnlySpan<float> inputChw, EncoderKind kind, float gain, float mean, float std,
+        ReadOnlySpan<float> attention, int mapHeight, int mapWidth, ModulationMode mode, float strength, ulong seed)
+    {
+        _kind = kind;
+        _seed = seed;
+        Shape3 s = Shape;
+        bool rateModulation = attention.Length > 0 && mode == ModulationMode.Rate;
+        float inverseStd = 1f / std;
+        for (int c = 0; c < s.Channels; c++)
+        {
+            for (int y = 0; y < s.Height; y++)
+            {
+                for (int x = 0; x < s.Width; x++)
+                {
+                    float value = gain * ((inputChw[s.Chw(c, y, x)] - mean) * inverseStd);
+                    if (rateModulation)
+                    {
+                        float m = attention[y * mapHeight / s.Height * mapWidth + x * mapWidth / s.Width];
+                        value *= 1f + strength * (2f * m - 1f);
+                    }
+
+                    _probability[s.Hwc(c, y, x)] = value;
+                }
+            }
+        }
+
+        if (attention.Length > 0 && mode == ModulationMode.Potential && strength != 0f)
+        {
+            ApplyPotentialBoost(state, attention, mapHeight, mapWidth, strength);
+        }
+
+        if (kind == EncoderKind.Direct)
+        {
+            _probability.CopyTo(state.Input, 0);
+            state.InputEventCount = VectorMath.CollectNonZero(state.Input, state.InputEvents);
+            state.InputBinary = false;
+            state.InputStatic = true;
+            return;
+        }
+
+        _candidateCount = 0;
+        for (int i = 0; i < _probability.Length; i++)
+        {
+            float p = Math.Clamp(_probability[i], 0f, 1f);
+            _probability[i] = p;
+            if (p > 0f)
+            {
+                _candidates[_candidateCount++] = i;
+            }
+        }
+
+        state.InputBinary = true;
+        state.InputStatic = false;
+    }
+
+    /// <summary>Writes the input of the next timestep (t = state.Timestep + 1) into <paramref name="state"/>.</summary>
+    public void Encode(NetworkState state)
+    {
+        if (_kind == EncoderKind.Direct)
+        {
+            return;
+        }
+
+        uint t = (uint)state.Timestep + 1;
+        Shape3 s = Shape;
+        float[] input = state.Input;
+        int[] events = state.InputEvents;
+        for (int e = 0; e < state.InputEventCount; e++)
+        {
+            input[events[e]] = 0f;
+        }
+
+        int count = 0;
+        for (int k = 0; k < _candidateCount; k++)
+        {
+            int i = _candidates[k];
+            int c = i % s.Channels, pixel = i / s.Channels;
+            uint chw = (uint)s.Chw(c, pixel / s.Width, pixel % s.Width);
+            if (CounterRng.Uniform(_seed, t, chw) < _probability[i])
+            {
+                input[i] = 1f;
+                events[count++] = i;
+            }
+        }
+
+        state.InputEventCount = count;
+    }
+
+    private static void ApplyPotentialBoost(NetworkState state, ReadOnlySpan<float> attention, int mapHeight, int mapWidth, float strength)
+    {
+        Shape3 first = state.Network.Hidden[0].Output;
+        float[] bias = state.FirstLayerBias;
+        for (int y = 0; y < first.Height; y++)
+        {
+            for (int x = 0; x < first.Width; x++)
+            {
+                float m = attention[y * mapHeight / first.Height * mapWidth + x * mapWidth / first.Width];
+                float add = strength * m;
+                for (int c = 0; c < first.Channels; c++)
+                {
+                    bias[first.Hwc(c, y, x)] += add;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Runtime.CompilerServices;
+using SnnServe.Runtime.Errors;
+using SnnServe.Runtime.Exit;
+using SnnServe.Runtime.Kernels;
+using SnnServe.Runtime.Repository;
+using SnnServe.Runtime.Telemetry;
+
+namespace SnnServe.Runtime.Engine;
+
+/// <summary>
+/// The per-request engine: each request runs its own timestep loop on the caller's thread with
+/// the event-driven kernel, from the scout to the exit. (The continuous-batching scheduler slots
+/// in behind <see cref="IInferenceEngine"/> as another implementation.)
+/// </summary>
+public sealed class SnnInferenceEngine(
+    ModelRepository repository, SnnServeMetrics metrics, ModelLoaderOptions limits, TimeProvider? time = null, INetworkKernel? kernel = null)
+    : IInferenceEngine
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly INetworkKernel _kernel = kernel ?? EventDrivenKernel.Instance;
+
+    /// <summary>The kernel every timestep runs on.</summary>
+    public INetworkKernel Kernel => _kernel;
+
+    public ValueTask<InferenceResult> InferAsync(InferenceRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return ValueTask.FromResult(Infer(request, cancellationToken));
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<InferenceResult>(ex);
+        }
+    }
+
+    /// <summary>Synchronous form of <see cref="InferAsync"/>.</summary>
+    public InferenceResult Infer(InferenceRequest request, CancellationToken cancellationToken = default)
+    {
+        long started = _time.GetTimestamp();
+        InferenceRun run = StartRun(request, started);
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (run.DeadlinePassed)
+                {
+                    return Succeed(run, run.Finish(ExitReason.Deadline));
+                }
+
+                ExitDecision decision = run.Step();
+                metrics.Stepped(run.Model.Name, run.Model.Version, 1);
+                if (decision.Exit)
+                {
+                    return Succeed(run, run.Finish(decision.Reason));
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Failed(run, ex);
+            throw;
+        }
+        finally
+        {
+            End(run);
+        }
+    }
+
+    public async IAsyncEnumerable<TimestepUpdate> StreamAsync(InferenceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long started = _time.GetTimestamp();
+        InferenceRun run = StartRun(request, started);
+        try
+        {
+            while (true)
+            {
+                TimestepUpdate update;
+                try
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    update = NextUpdate(run);
+                }
+                catch (Exception ex)
+                {
+                    Failed(run, ex);
+                    throw;
+                }
+
+                yield return update;
+                if (update.IsFinal)
+                {
+                    yield break;
+                }
+
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            End(run);
+        }
+    }
+
+    private TimestepUpdate NextUpdate(InferenceRun run)
+    {
+        if (run.DeadlinePassed)
+        {
+            InferenceResult atDeadline = Succeed(run, run.Finish(ExitReason.Deadline));
+            return Update(run, new long[run.State.SpikesPerLayer.Length], false, atDeadline);
+        }
+
+        long[] before = run.State.SpikesPerLayer.ToArray();
+        ExitDecision decision = run.Step();
+        metrics.Stepped(run.Model.Name, run.Model.Version, 1);
+        var perLayer = new long[before.Length];
+        for (int l = 0; l < perLayer.Length; l++)
+        {
+            perLayer[l] = run.State.SpikesPerLayer[l] - before[l];
+        }
+
+        InferenceResult? result = decision.Exit ? Succeed(run, run.Finish(decision.Reason)) : null;
+        return Update(run, perLayer, decision.PolicySatisfied, result);
+    }
+
+    private static TimestepUpdate Update(InferenceRun run, long[] layerSpikes, bool wouldExit, InferenceResult? result)
+    {
+        float[] probabilities = run.Probabilities.ToArray();
+        int label = Probabilities.ArgMax(probabilities);
+        return new TimestepUpdate
+        {
+            Timestep = run.State.Timestep,
+            Probabilities = probabilities,
+            LabelIndex = label,
+            Label = run.Model.Labels[label],
+            Confidence = probabilities[label],
+            LayerSpikes = layerSpikes,
+            SpikesSoFar = run.State.TotalSpikes,
+            WouldExit = wouldExit,
+            Result = result,
+        };
+    }
+
+    private InferenceRun StartRun(InferenceRequest request, long started)
+    {
+        try
+        {
+            InferenceRun run = InferenceRun.Start(repository, _kernel, _time, limits.MaxTimesteps, request);
+            metrics.RequestStarted(run.Model.Name, run.Model.Version, request.Protocol);
+            return run;
+        }
+        catch (Exception ex)
+        {
+            metrics.RequestFailed(request.Model, request.Version, request.Protocol, Outcome(ex), _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private InferenceResult Succeed(InferenceRun run, InferenceResult result)
+    {
+        metrics.RequestSucceeded(result, run.Request.Protocol, run.ElapsedSeconds);
+        return result;
+    }
+
+    private void Failed(InferenceRun run, Exception ex)
+    {
+        run.Fail(ex.Message);
+        metrics.RequestFailed(run.Model.Name, run.Model.Version, run.Request.Protocol, Outcome(ex), run.ElapsedSeconds);
+    }
+
+    private void End(InferenceRun run)
+    {
+        metrics.RequestEnded(run.Model.Name, run.Model.Version, run.Request.Protocol);
+        run.Dispose();
+    }
+
+    private static string Outcome(Exception ex) => ex switch
+    {
+        SnnServeException { Kind: var kind } => kind switch
+        {
+            ErrorKind.InvalidArgument => "invalid_argument",
+            ErrorKind.NotFound => "not_found",
+            ErrorKind.ResourceExhausted => "resource_exhausted",
+            ErrorKind.Unavailable => "unavailable",
+            ErrorKind.DeadlineExceeded => "deadline_exceeded",
+            ErrorKind.InvalidModel => "invalid_model",
+            _ => "internal",
+        },
+        OperationCanceledException => "cancelled",
+        _ => "internal",
+    };
+}

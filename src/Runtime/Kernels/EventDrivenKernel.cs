@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using SnnServe.Runtime.Network;
+
+namespace SnnServe.Runtime.Kernels;
+
+/// <summary>
+/// The production kernel. Synaptic work per timestep is proportional to (active inputs ×
+/// fan-out): each layer walks only the ascending event list of the layer below and adds one
+/// contiguous weight row per reached output position (see <see cref="ConvSynapse"/> and
+/// <see cref="DenseSynapse"/> for the layouts). Neuron updates are SIMD over the population and
+/// emit the next event list as a by-product. With direct (static) input the first layer's
+/// current is computed once per request. Allocates nothing.
+/// </summary>
+[SkipLocalsInit]
+public sealed class EventDrivenKernel : INetworkKernel
+{
+    /// <summary>The shared instance (the kernel is stateless).</summary>
+    public static readonly EventDrivenKernel Instance = new();
+
+    public string Name => "event-driven";
+
+    public void Step(SnnNetwork network, NetworkState state)
+    {
+        ReadOnlySpan<int> events = state.InputEvents.AsSpan(0, state.InputEventCount);
+        ReadOnlySpan<float> values = state.Input;
+        bool binary = state.InputBinary;
+
+        for (int l = 0; l < network.Hidden.Count; l++)
+        {
+            LayerState buffers = state.Layers[l];
+            switch (network.Hidden[l])
+            {
+                case SpikingLayer spiking:
+                {
+                    Span<float> current = buffers.Current;
+                    if (l == 0 && state.InputStatic && state.FirstLayerCacheValid)
+                    {
+                        state.FirstLayerCache.CopyTo(current);
+                    }
+                    else
+                    {
+                        (l == 0 ? state.FirstLayerBias : spiking.Synapse.Bias).CopyTo(current);
+                        long ops = spiking.Synapse.Scatter(events, values, binary, current);
+                        Account(state, ops, binary);
+                        if (l == 0 && state.InputStatic)
+                        {
+                            current.CopyTo(state.FirstLayerCache);
+                            state.FirstLayerCacheValid = true;
+                        }
+                    }
+
+                    int count = AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
+                    buffers.EventCount = count;
+                    state.SpikesPerLayer[l] += count;
+                    binary = true;
+                    break;
+                }
+
+                case PoolLayer pool:
+                    Pool(pool, events, buffers);
+                    binary = pool.Kind == PoolKind.Max;
+                    break;
+            }
+
+            events = buffers.Events.AsSpan(0, buffers.EventCount);
+            values = buffers.Out;
+        }
+
+        ReadoutLayer readout = network.Readout;
+        Span<float> readoutCurrent = state.ReadoutCurrent;
+        readout.Synapse.Bias.CopyTo(readoutCurrent);
+        Account(state, readout.Synapse.Scatter(events, values, binary, readoutCurrent), binary);
+        Integrate(readout.Alpha, state.Readout, state.ReadoutSum, readoutCurrent);
+        state.Timestep++;
+    }
+
+    internal static void Account(NetworkState state, long ops, bool binary)
+    {
+        if (binary)
+        {
+            state.SynapticOps += ops;
+        }
+        else
+        {
+            state.Macs += ops;
+        }
+    }
+
+    // u_t = α_o·u_{t−1} + I_t, and the running sum for the mean-readout policies.
+    internal static void Integrate(float[] alpha, float[] u, float[] sum, ReadOnlySpan<float> current)
+    {
+        for (int k = 0; k < u.Length; k++)
+        {
+            u[k] = alpha[k] * u[k] + current[k];
+            sum[k] += u[k];
+        }
+    }
+
+    private static void Pool(PoolLayer pool, ReadOnlySpan<int> inputEvents, LayerState buffers)
+    {
+        Shape3 input = pool.Input, output = pool.Output;
+        float[] outputs = buffers.Out;
+        Array.Clear(outputs);
+        int k = pool.Size, c = input.Channels;
+        for (int e = 0; e < inputEvents.Length; e++)
+        {
+            int index = inputEvents[e];
+            int channel = index % c, pixel = index / c;
+            int oy = pixel / input.Width / k, ox = pixel % input.Width / k;
+            if (oy >= output.Height || ox >= output.Width)
+            {
+                continue;
+            }
+
+            int o = (oy * output.Width + ox) * c + channel;
+            if (pool.Kind == PoolKind.Max)
+            {
+                outputs[o] = 1f;
+            }
+            else
+            {
+                outputs[o] += 1f;
+            }
+        }
+
+        int count = VectorMath.CollectNonZero(outputs, buffers.Events);
+        if (pool.Kind == PoolKind.Average)
+        {
+            for (int e = 0; e < count; e++)
+            {
+                outputs[buffers.Events[e]] *= pool.Scale;
+            }
+        }
+
+        buffers.EventCount = count;
+    }
+}

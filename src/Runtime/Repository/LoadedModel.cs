@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Engine;
+using SnnServe.Runtime.Exit;
+using SnnServe.Runtime.Network;
+using SnnServe.Runtime.Scout;
+
+namespace SnnServe.Runtime.Repository;
+
+/// <summary>
+/// One version of a model, fully validated and ready to serve: the compiled network, the scout
+/// session, the encoder settings and the default exit policy. Immutable once built. Requests hold
+/// a lease (<see cref="TryAcquire"/>/<see cref="Release"/>); a retired model frees its native
+/// resources only when the last lease is released, so unloading never breaks a running request.
+/// </summary>
+public sealed class LoadedModel
+{
+    private readonly ConcurrentBag<RequestContext> _contexts = [];
+    private int _leases;
+    private int _retired;
+    private int _disposed;
+
+    internal LoadedModel(
+        string name, long version, string directory, ModelManifest manifest, SnnNetwork network,
+        IReadOnlyList<string> labels, EncoderKind encoder, OnnxScout? scout, ModulationMode modulation,
+        ExitPolicy defaultPolicy, IReadOnlyDictionary<string, string> fileHashes)
+    {
+        Name = name;
+        Version = version;
+        Directory = directory;
+        Manifest = manifest;
+        Network = network;
+        Labels = labels;
+        Encoder = encoder;
+        Scout = scout;
+        Modulation = modulation;
+        DefaultPolicy = defaultPolicy;
+        FileHashes = fileHashes;
+    }
+
+    public string Name { get; }
+    public long Version { get; }
+
+    /// <summary>The version folder it was loaded from.</summary>
+    public string Directory { get; }
+
+    public ModelManifest Manifest { get; }
+    public SnnNetwork Network { get; }
+    public IReadOnlyList<string> Labels { get; }
+    public EncoderKind Encoder { get; }
+
+    /// <summary>The saliency scout, or null when the model has none.</summary>
+    public OnnxScout? Scout { get; }
+
+    public ModulationMode Modulation { get; }
+    public ExitPolicy DefaultPolicy { get; }
+
+    /// <summary>sha256 of every file, as verified at load.</summary>
+    public IReadOnlyDictionary<string, string> FileHashes { get; }
+
+    public InputSpec Input => Manifest.Input!;
+    public EncoderSpec EncoderSettings => Manifest.Encoder!;
+
+    /// <summary>The ORT execution provider of the scout, or "none".</summary>
+    public string ScoutProvider => Scout?.ExecutionProvider ?? "none";
+
+    /// <summary>True once unloaded or replaced; no new requests should start on it.</summary>
+    public bool Retired => Volatile.Read(ref _retired) != 0;
+
+    /// <summary>Takes a lease; false if the model is retired.</summary>
+    public bool TryAcquire()
+    {
+        Interlocked.Increment(ref _leases);
+        if (Retired)
+        {
+            Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Returns a lease taken with <see cref="TryAcquire"/>.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _leases) == 0 && Retired)
+        {
+            DisposeNative();
+        }
+    }
+
+    /// <summary>Marks the model retired; native resources go when the last lease does.</summary>
+    internal void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 0 && Volatile.Read(ref _leases) == 0)
+        {
+            DisposeNative();
+        }
+    }
+
+    internal RequestContext RentContext()
+    {
+        if (_contexts.TryTake(out RequestContext? context))
+        {
+            context.State.Reset();
+            return context;
+        }
+
+        return new RequestContext(Network, Scout is null ? 0 : Scout.MapHeight * Scout.MapWidth);
+    }
+
+    internal void ReturnContext(RequestContext context)
+    {
+        if (_contexts.Count < 64)
+        {
+            _contexts.Add(context);
+        }
+    }
+
+    private void DisposeNative()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Scout?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using SnnServe.Runtime.Errors;
+using SnnServe.Runtime.Network;
+
+namespace SnnServe.Runtime.Scout;
+
+/// <summary>
+/// The saliency scout: a small ONNX CNN mapping the normalised input [N, C, H, W] to an attention
+/// map [N, 1, h, w] with values in [0, 1]. One <see cref="InferenceSession"/> per model, created once;
+/// names, ranks and sizes are checked at load by a probe inference on a blank input.
+/// </summary>
+public sealed class OnnxScout : IDisposable
+{
+    // Stateless and reusable across threads; ORT does not accept a null RunOptions.
+    private static readonly RunOptions s_runOptions = new();
+
+    private readonly InferenceSession _session;
+    private readonly string _inputName;
+    private readonly string _outputName;
+    private readonly long[] _inputShape;
+
+    private OnnxScout(InferenceSession session, string provider, Shape3 input, string inputName, string outputName)
+    {
+        _session = session;
+        ExecutionProvider = provider;
+        Input = input;
+        _inputName = inputName;
+        _outputName = outputName;
+        _inputShape = [1, input.Channels, input.Height, input.Width];
+    }
+
+    /// <summary>The ORT execution provider in use: <c>CUDAExecutionProvider</c> or <c>CPUExecutionProvider</c>.</summary>
+    public string ExecutionProvider { get; }
+
+    public Shape3 Input { get; }
+
+    /// <summary>Attention map height h.</summary>
+    public int MapHeight { get; private set; }
+
+    /// <summary>Attention map width w.</summary>
+    public int MapWidth { get; private set; }
+
+    /// <summary>Loads and checks a scout from <paramref name="modelBytes"/>; errors name <paramref name="fileName"/>.</summary>
+    public static OnnxScout Load(byte[] modelBytes, string fileName, Shape3 input, bool preferCuda, ILogger logger)
+    {
+        SessionOptions options = ExecutionProviders.Create(preferCuda, logger, out string provider);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelBytes, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException(fileName, "(model)", "ONNX Runtime cannot load it: " + FirstLine(ex.Message), ex);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+
+        try
+        {
+            if (session.InputMetadata.Count != 1)
+            {
+                throw new ModelLoadException(fileName, "inputs", $"expected exactly one input, found {session.InputMetadata.Count}");
+            }
+
+            var (inputName, inputMeta) = session.InputMetadata.First();
+            if (inputMeta.ElementDataType != TensorElementType.Float || inputMeta.Dimensions.Length != 4)
+            {
+                throw new ModelLoadException(fileName, "inputs." + inputName, $"expected float32 [N, C, H, W], found {inputMeta.ElementDataType} of rank {inputMeta.Dimensions.Length}");
+            }
+
+            int[] expected = [1, input.Channels, input.Height, input.Width];
+            for (int d = 1; d < 4; d++)
+            {
+                if (inputMeta.Dimensions[d] > 0 && inputMeta.Dimensions[d] != expected[d])
+                {
+                    throw new ModelLoadException(fileName, "inputs." + inputName, $"shape [{string.Join(", ", inputMeta.Dimensions)}] does not fit the model input {input}");
+                }
+            }
+
+            if (session.OutputMetadata.Count < 1)
+            {
+                throw new ModelLoadException(fileName, "outputs", "the graph has no output");
+            }
+
+            var (outputName, outputMeta) = session.OutputMetadata.First();
+            if (outputMeta.ElementDataType != TensorElementType.Float || outputMeta.Dimensions.Length != 4)
+            {
+                throw new ModelLoadException(fileName, "outputs." + outputName, $"expected float32 [N, 1, h, w], found {outputMeta.ElementDataType} of rank {outputMeta.Dimensions.Length}");
+            }
+
+            var scout = new OnnxScout(session, provider, input, inputName, outputName);
+            scout.Probe(fileName);
+            return scout;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the scout on one normalised input (channel-first) and writes the h × w map, clamped to
+    /// [0, 1], into <paramref name="map"/>. Thread-safe.
+    /// </summary>
+    public void Run(float[] inputChw, Span<float> map)
+    {
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputChw, _inputShape);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+        ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
+        if (values.Length != MapHeight * MapWidth)
+        {
+            throw new SnnServeException(ErrorKind.Internal, $"scout returned {values.Length} values, expected {MapHeight * MapWidth}");
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            float m = values[i];
+            map[i] = float.IsNaN(m) ? 0f : Math.Clamp(m, 0f, 1f);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private void Probe(string fileName)
+    {
+        var blank = new float[Input.Size];
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(blank, _inputShape);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException(fileName, "(model)", "probe inference failed: " + FirstLine(ex.Message), ex);
+        }
+
+        using (outputs)
+        {
+            long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
+            if (shape.Length != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] < 1 || shape[3] < 1)
+            {
+                throw new ModelLoadException(fileName, "outputs." + _outputName, $"produced shape [{string.Join(", ", shape)}], expected [1, 1, h, w]");
+            }
+
+            MapHeight = (int)shape[2];
+            MapWidth = (int)shape[3];
+            if (MapHeight > Input.Height || MapWidth > Input.Width)
+            {
+                throw new ModelLoadException(fileName, "outputs." + _outputName, $"map {MapHeight}x{MapWidth} is larger than the input {Input.Height}x{Input.Width}");
+            }
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

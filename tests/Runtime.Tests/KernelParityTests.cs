@@ -1,0 +1,125 @@
+using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Kernels;
+using SnnServe.Runtime.Repository;
+using SnnServe.TestSupport;
+
+namespace SnnServe.Runtime.Tests;
+
+/// <summary>
+/// Property test: the event-driven kernel and the dense reference kernel, run on random models
+/// and random inputs for every timestep, produce the same spikes, membranes, adaptation traces,
+/// readouts and operation counts. Both sum in ascending input order, so the documented tolerance
+/// is zero: values are compared with ==.
+/// </summary>
+public sealed class KernelParityTests
+{
+    public static TheoryData<string, int> Configurations()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in Models.Keys)
+        {
+            foreach (int seed in new[] { 11, 12, 13 })
+            {
+                data.Add(name, seed);
+            }
+        }
+
+        return data;
+    }
+
+    private static readonly Dictionary<string, SyntheticModelOptions> Models = new()
+    {
+        ["conv-maxpool-dense-alif-direct"] = new(),
+        ["conv-avgpool-dense-lif-rate"] = new() { Neuron = "lif", Encoder = "rate", Layers = ["conv 6 3 1 1", "pool avg 2", "dense 20", "readout 10"] },
+        ["two-convs-strided-rate"] = new() { Encoder = "rate", Gain = 1.5f, Layers = ["conv 8 5 1 2", "conv 12 3 2 1", "flatten", "dense 17", "readout 5"] },
+        ["dense-only-rate"] = new() { Encoder = "rate", Layers = ["flatten", "dense 40", "dense 19", "readout 10"] },
+        ["two-channel-per-channel-params"] = new() { Channels = 2, Height = 10, Width = 9, PerChannelParameters = true, Layers = ["conv 9 3 1 0", "pool max 2", "dense 16", "readout 4"] },
+        ["potential-scout"] = new() { ScoutMode = "potential", Layers = ["conv 8 3 1 1", "pool max 2", "dense 24", "readout 10"] },
+        ["rate-scout-rate-encoder"] = new() { ScoutMode = "rate", Encoder = "rate", Layers = ["conv 8 3 1 1", "pool avg 3", "dense 24", "readout 10"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void RandomModelAndInput_EventDrivenMatchesDense_EveryTimestep(string model, int seed)
+    {
+        SyntheticModelOptions options = Models[model] with { Seed = seed };
+        using var repo = new TestRepository(("m", 1, options));
+        LoadedModel loaded = repo.Repository.Resolve("m");
+        float[] input = SyntheticModel.RandomInput(options, seed * 7919, density: 0.5);
+
+        var (eventState, eventEncoder) = Prepare(loaded, input, (ulong)seed);
+        var (denseState, denseEncoder) = Prepare(loaded, input, (ulong)seed);
+        long spikes = 0;
+        const int timesteps = 12;
+        for (int t = 1; t <= timesteps; t++)
+        {
+            eventEncoder.Encode(eventState);
+            denseEncoder.Encode(denseState);
+            EventDrivenKernel.Instance.Step(loaded.Network, eventState);
+            DenseReferenceKernel.Instance.Step(loaded.Network, denseState);
+
+            for (int l = 0; l < eventState.Layers.Length; l++)
+            {
+                AssertSame(denseState.Layers[l].Out, eventState.Layers[l].Out, $"t={t} layer {l} outputs");
+                AssertSame(denseState.Layers[l].V, eventState.Layers[l].V, $"t={t} layer {l} membranes");
+                AssertSame(denseState.Layers[l].A, eventState.Layers[l].A, $"t={t} layer {l} adaptation");
+            }
+
+            AssertSame(denseState.Readout, eventState.Readout, $"t={t} readout");
+            Assert.Equal(denseState.SpikesPerLayer, eventState.SpikesPerLayer);
+            Assert.Equal(denseState.SynapticOps, eventState.SynapticOps);
+            Assert.Equal(denseState.Macs, eventState.Macs);
+        }
+
+        spikes = eventState.TotalSpikes;
+        long possible = (long)loaded.Network.SpikingNeuronCount * timesteps;
+        Assert.InRange(spikes, 1, possible - 1);
+    }
+
+    [Fact]
+    public void EventList_MatchesSpikeMap()
+    {
+        using var repo = new TestRepository(("m", 1, new SyntheticModelOptions()));
+        LoadedModel loaded = repo.Repository.Resolve("m");
+        var (state, encoder) = Prepare(loaded, SyntheticModel.RandomInput(new(), 5), 5);
+        for (int t = 0; t < 5; t++)
+        {
+            encoder.Encode(state);
+            EventDrivenKernel.Instance.Step(loaded.Network, state);
+            foreach (LayerState layer in state.Layers)
+            {
+                int[] expected = Enumerable.Range(0, layer.Out.Length).Where(i => layer.Out[i] != 0f).ToArray();
+                Assert.Equal(expected, layer.Events.Take(layer.EventCount).ToArray());
+            }
+        }
+    }
+
+    internal static (NetworkState State, InputEncoder Encoder) Prepare(LoadedModel model, float[] input, ulong seed, float[]? attention = null)
+    {
+        var state = new NetworkState(model.Network);
+        var encoder = new InputEncoder(model.Network.Input);
+        int mh = model.Scout?.MapHeight ?? 0, mw = model.Scout?.MapWidth ?? 0;
+        float[] map = attention ?? [];
+        if (model.Scout is not null && attention is null)
+        {
+            map = new float[mh * mw];
+            model.Scout.Run(input, map);
+        }
+
+        encoder.Prepare(state, input, model.Encoder, model.EncoderSettings.Gain, model.Input.Mean, model.Input.Std,
+            map, mh, mw, model.Modulation, model.Manifest.Scout?.Strength ?? 0f, seed);
+        return (state, encoder);
+    }
+
+    private static void AssertSame(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (expected[i] != actual[i])
+            {
+                Assert.Fail($"{what}: element {i} differs: dense {expected[i]:R}, event-driven {actual[i]:R}");
+            }
+        }
+    }
+}

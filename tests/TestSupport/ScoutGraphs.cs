@@ -1,0 +1,101 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace SnnServe.TestSupport;
+
+/// <summary>
+/// Small ONNX scouts built with OnnxSharp's protobuf classes, simple enough to compute by hand:
+/// <c>map = sigmoid(a · blockmean(channelmean(x)) + b)</c> over non-overlapping k×k blocks.
+/// </summary>
+public static class ScoutGraphs
+{
+    /// <summary>Serialised model: input "image" [N, C, H, W] → output "attention" [N, 1, H/k, W/k].</summary>
+    public static byte[] BlockMeanSigmoid(int channels, int height, int width, int block, float a, float b)
+    {
+        var graph = new GraphProto { Name = "block_mean_sigmoid_scout" };
+        graph.Input.Add(TensorValue("image", ["N", channels, height, width]));
+        graph.Output.Add(TensorValue("attention", ["N", 1, height / block, width / block]));
+        graph.Initializer.Add(Scalar("a", a));
+        graph.Initializer.Add(Scalar("b", b));
+        graph.Node.Add(Node("ReduceMean", ["image"], ["gray"], Ints("axes", 1), Int("keepdims", 1)));
+        graph.Node.Add(Node("AveragePool", ["gray"], ["pooled"], Ints("kernel_shape", block, block), Ints("strides", block, block)));
+        graph.Node.Add(Node("Mul", ["pooled", "a"], ["scaled"]));
+        graph.Node.Add(Node("Add", ["scaled", "b"], ["shifted"]));
+        graph.Node.Add(Node("Sigmoid", ["shifted"], ["attention"]));
+        var model = new ModelProto { IrVersion = 7, ProducerName = "snnserve-tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model.ToByteArray();
+    }
+
+    /// <summary>What <see cref="BlockMeanSigmoid"/> computes, by hand, for one channel-first input.</summary>
+    public static float[] BlockMeanSigmoidReference(float[] input, int channels, int height, int width, int block, float a, float b)
+    {
+        int mh = height / block, mw = width / block;
+        var map = new float[mh * mw];
+        for (int my = 0; my < mh; my++)
+        {
+            for (int mx = 0; mx < mw; mx++)
+            {
+                double sum = 0;
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int dy = 0; dy < block; dy++)
+                    {
+                        for (int dx = 0; dx < block; dx++)
+                        {
+                            sum += input[(c * height + my * block + dy) * width + mx * block + dx];
+                        }
+                    }
+                }
+
+                double mean = sum / (channels * block * block);
+                map[my * mw + mx] = (float)(1 / (1 + Math.Exp(-(a * mean + b))));
+            }
+        }
+
+        return map;
+    }
+
+    private static ValueInfoProto TensorValue(string name, object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (object d in dims)
+        {
+            shape.Dim.Add(d is string p
+                ? new TensorShapeProto.Types.Dimension { DimParam = p }
+                : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    private static TensorProto Scalar(string name, float value)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        t.FloatData.Add(value);
+        return t;
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+}
