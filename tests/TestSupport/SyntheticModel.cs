@@ -43,20 +43,31 @@ public static class SyntheticModel
     /// <summary>Writes <c>model.json</c>, <c>weights.safetensors</c> and (optionally) <c>scout.onnx</c> into <paramref name="versionDirectory"/>.</summary>
     public static ModelManifest Write(string versionDirectory, SyntheticModelOptions options)
     {
-        Directory.CreateDirectory(versionDirectory);
         var (manifest, tensors) = Build(options);
+        byte[]? scout = options.ScoutMode is null ? null : ScoutGraphs.BlockMeanSigmoid(options.Channels, options.Height, options.Width, options.ScoutBlock, 6f, -1f);
+        WriteFiles(versionDirectory, manifest, tensors, scout);
+        return manifest;
+    }
+
+    /// <summary>
+    /// Writes a model from parts, filling <c>files</c> with the true sha256 of what is written
+    /// (entries already in <c>manifest.Files</c> for other names are kept).
+    /// </summary>
+    public static void WriteFiles(string versionDirectory, ModelManifest manifest, IEnumerable<TensorData> tensors, byte[]? scout)
+    {
+        Directory.CreateDirectory(versionDirectory);
         byte[] weights = SafetensorsWriter.Write(tensors);
         File.WriteAllBytes(Path.Combine(versionDirectory, ModelLoader.WeightsFile), weights);
-        manifest.Files = new() { [ModelLoader.WeightsFile] = Sha256(weights) };
-        if (options.ScoutMode is not null)
+        manifest.Files ??= [];
+        manifest.Files[ModelLoader.WeightsFile] = Sha256(weights);
+        if (scout is not null)
         {
-            byte[] scout = ScoutGraphs.BlockMeanSigmoid(options.Channels, options.Height, options.Width, options.ScoutBlock, 6f, -1f);
-            File.WriteAllBytes(Path.Combine(versionDirectory, "scout.onnx"), scout);
-            manifest.Files["scout.onnx"] = Sha256(scout);
+            string file = manifest.Scout?.File ?? "scout.onnx";
+            File.WriteAllBytes(Path.Combine(versionDirectory, Path.GetFileName(file)), scout);
+            manifest.Files[file] = Sha256(scout);
         }
 
         WriteManifest(versionDirectory, manifest);
-        return manifest;
     }
 
     /// <summary>Serialises <paramref name="manifest"/> to <c>model.json</c> with the loader's JSON settings.</summary>

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Errors;
 using SnnServe.Runtime.Exit;
 using SnnServe.Runtime.Kernels;

@@ -1,4 +1,4 @@
-using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Kernels;
 using SnnServe.Runtime.Network;
 

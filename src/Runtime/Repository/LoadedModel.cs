@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Engine;
 using SnnServe.Runtime.Exit;
 using SnnServe.Runtime.Network;
@@ -66,6 +66,9 @@ public sealed class LoadedModel
 
     /// <summary>True once unloaded or replaced; no new requests should start on it.</summary>
     public bool Retired => Volatile.Read(ref _retired) != 0;
+
+    /// <summary>True once the scout session and other native resources have been released.</summary>
+    internal bool NativeReleased => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Takes a lease; false if the model is retired.</summary>
     public bool TryAcquire()

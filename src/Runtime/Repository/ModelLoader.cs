@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using SnnServe.Runtime.Encoding;
+using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Errors;
 using SnnServe.Runtime.Exit;
 using SnnServe.Runtime.Network;
@@ -61,7 +61,7 @@ public sealed class ModelLoader(ModelLoaderOptions options, ILogger<ModelLoader>
             int bad = Array.FindIndex(tensor.Values, v => !float.IsFinite(v));
             if (bad >= 0)
             {
-                throw new ModelLoadException(WeightsFile, tensor.Name, $"element {bad} is {tensor.Values[bad]}: weights must be finite");
+                throw new ModelLoadException(WeightsFile, tensor.Name, $"element {bad} is {tensor.Values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}: weights must be finite");
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 
 using System.Text.Json;
 
@@ -59,7 +60,7 @@ public static class SafetensorsWriter
         var output = new byte[8 + padded + dataLength];
         BinaryPrimitives.WriteUInt64LittleEndian(output, (ulong)padded);
         header.CopyTo(output, 8);
-        System.Text.Encoding.ASCII.GetBytes(new string(' ', padded - header.Length)).CopyTo(output, 8 + header.Length);
+        Encoding.ASCII.GetBytes(new string(' ', padded - header.Length)).CopyTo(output, 8 + header.Length);
         int position = 8 + padded;
         foreach (TensorData t in list)
         {

@@ -20,6 +20,7 @@ public sealed class OnnxScout : IDisposable
     private readonly string _inputName;
     private readonly string _outputName;
     private readonly long[] _inputShape;
+    private volatile bool _disposed;
 
     private OnnxScout(InferenceSession session, string provider, Shape3 input, string inputName, string outputName)
     {
@@ -110,6 +111,8 @@ public sealed class OnnxScout : IDisposable
     /// </summary>
     public void Run(float[] inputChw, Span<float> map)
     {
+        // A disposed native session must never be entered: that is a crash, not an exception.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputChw, _inputShape);
         using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
         ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
@@ -125,7 +128,11 @@ public sealed class OnnxScout : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _session.Dispose();
+    }
 
     private void Probe(string fileName)
     {

@@ -1,7 +1,7 @@
 using SnnServe.Runtime.Kernels;
 using SnnServe.Runtime.Network;
 
-namespace SnnServe.Runtime.Encoding;
+namespace SnnServe.Runtime.Encoders;
 
 /// <summary>
 /// Turns a request's input (channel-first, as clients send it) into per-timestep first-layer

@@ -1,4 +1,4 @@
-namespace SnnServe.Runtime.Encoding;
+namespace SnnServe.Runtime.Encoders;
 
 /// <summary>How the input image becomes the first layer's input.</summary>
 public enum EncoderKind

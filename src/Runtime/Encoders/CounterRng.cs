@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SnnServe.Runtime.Encoding;
+namespace SnnServe.Runtime.Encoders;
 
 /// <summary>
 /// Counter-based random numbers: the value for (seed, timestep, element) is a pure function of

@@ -1,4 +1,4 @@
-namespace SnnServe.Runtime.Encoding;
+namespace SnnServe.Runtime.Encoders;
 
 /// <summary>How the scout's attention map m ∈ [0, 1] acts on the network.</summary>
 public enum ModulationMode
