@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace SnnServe.Api;
+
+/// <summary>Body of <c>POST /v1/models/{name}/classify</c>.</summary>
+public sealed class ClassifyBody
+{
+    /// <summary>The input tensor, channel-first, flattened.</summary>
+    public float[]? Input { get; set; }
+
+    public ClassifyOptions? Options { get; set; }
+}
+
+/// <summary>Per-request options (all optional).</summary>
+public sealed class ClassifyOptions
+{
+    public string? Policy { get; set; }
+    public float? Threshold { get; set; }
+    public int? StableSteps { get; set; }
+    public int? MinTimesteps { get; set; }
+    public int? MaxTimesteps { get; set; }
+    public string? Source { get; set; }
+    public ulong? Seed { get; set; }
+    public bool? Modulation { get; set; }
+
+    /// <summary>Anytime deadline in milliseconds from arrival.</summary>
+    [JsonPropertyName("timeout_ms")]
+    public int? TimeoutMs { get; set; }
+}

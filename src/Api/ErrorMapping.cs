@@ -1,0 +1,26 @@
+using SnnServe.Runtime.Errors;
+
+namespace SnnServe.Api;
+
+/// <summary>The one place runtime error kinds become HTTP statuses.</summary>
+public static class ErrorMapping
+{
+    /// <summary>HTTP status of an error kind.</summary>
+    public static int HttpStatus(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>A ProblemDetails result for <paramref name="error"/>.</summary>
+    public static IResult Problem(SnnServeException error) =>
+        TypedResults.Problem(detail: error.Message, statusCode: HttpStatus(error.Kind), title: error.Kind.ToString());
+
+    /// <summary>A 400 ProblemDetails result for a malformed body.</summary>
+    public static IResult BadRequest(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest, title: nameof(ErrorKind.InvalidArgument));
+}

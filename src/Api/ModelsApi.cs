@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SnnServe.Runtime.Engine;
+using SnnServe.Runtime.Errors;
+using SnnServe.Runtime.Exit;
+using SnnServe.Runtime.Repository;
+
+namespace SnnServe.Api;
+
+/// <summary>
+/// The own REST API under <c>/v1</c>: list and describe models, classify. Errors are
+/// ProblemDetails with the status from <see cref="ErrorMapping"/>.
+/// </summary>
+public static class ModelsApi
+{
+    /// <summary>JSON of the /v1 API: snake_case, unknown members rejected.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder v1 = app.MapGroup("/v1/models");
+        v1.MapGet("/", (ModelRepository repository) => Results.Json(repository.Models.Select(Describe), Json));
+        v1.MapGet("/{name}", (string name, ModelRepository repository) => Run(() => Results.Json(Describe(repository.Resolve(name)), Json)));
+        v1.MapPost("/{name}/classify", (string name, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
+            ClassifyAsync(name, null, request, engine, time, ct));
+        v1.MapPost("/{name}/versions/{version:long}/classify", (string name, long version, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
+            ClassifyAsync(name, version, request, engine, time, ct));
+        return app;
+    }
+
+    private static async Task<IResult> ClassifyAsync(string name, long? version, HttpRequest http, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct)
+    {
+        DateTimeOffset arrived = time.GetUtcNow();
+        ClassifyBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ClassifyBody>(http.Body, Json, ct);
+        }
+        catch (JsonException ex)
+        {
+            return ErrorMapping.BadRequest("malformed JSON body: " + ex.Message.Split(" Path:")[0]);
+        }
+
+        if (body?.Input is null)
+        {
+            return ErrorMapping.BadRequest("body must be a JSON object with an 'input' array of numbers");
+        }
+
+        ClassifyOptions o = body.Options ?? new();
+        if (o.TimeoutMs is <= 0)
+        {
+            return ErrorMapping.BadRequest($"timeout_ms must be > 0, got {o.TimeoutMs}");
+        }
+
+        var request = new InferenceRequest
+        {
+            Model = name, Version = version, Input = body.Input, Protocol = "rest",
+            Id = http.HttpContext.TraceIdentifier,
+            Options = new InferenceOptions
+            {
+                Policy = o.Policy, Threshold = o.Threshold, StableSteps = o.StableSteps, MinTimesteps = o.MinTimesteps,
+                MaxTimesteps = o.MaxTimesteps, Source = o.Source, Seed = o.Seed, Modulation = o.Modulation,
+                Deadline = o.TimeoutMs is { } ms ? arrived.AddMilliseconds(ms) : null,
+            },
+        };
+        return Run(() => Results.Json(Answer(engine.Infer(request, ct)), Json));
+    }
+
+    private static IResult Run(Func<IResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SnnServeException ex)
+        {
+            return ErrorMapping.Problem(ex);
+        }
+    }
+
+    private static object Describe(LoadedModel m) => new
+    {
+        name = m.Name,
+        version = m.Version,
+        versions = m.Retired ? [] : new[] { m.Version },
+        description = m.Manifest.Description,
+        labels = m.Labels,
+        input = new { shape = m.Manifest.Input!.Shape, dtype = m.Input.Dtype, min = m.Input.Min, max = m.Input.Max },
+        encoder = m.Manifest.Encoder!.Kind,
+        scout = m.Manifest.Scout is null ? null : new { mode = m.Manifest.Scout.Mode, strength = m.Manifest.Scout.Strength, provider = m.ScoutProvider },
+        exit_policy = new { kind = m.DefaultPolicy.Kind, threshold = m.DefaultPolicy.Threshold, min_timesteps = m.DefaultPolicy.MinTimesteps, max_timesteps = m.DefaultPolicy.MaxTimesteps },
+        calibration = m.Manifest.Calibration,
+        provenance = m.Manifest.Provenance,
+    };
+
+    private static object Answer(InferenceResult r) => new
+    {
+        model = r.Model,
+        version = r.Version,
+        label = r.Label,
+        label_index = r.LabelIndex,
+        probabilities = r.Probabilities,
+        confidence = r.Confidence,
+        exit_timestep = r.ExitTimestep,
+        exit_reason = r.ExitReason.ToWireName(),
+        spikes = r.TotalSpikes,
+        spikes_per_layer = r.SpikesPerLayer,
+        synaptic_ops = r.SynapticOps,
+        macs = r.Macs,
+        energy_joules = r.EnergyJoules,
+        firing_rate = r.FiringRate,
+        policy = r.Policy,
+        threshold = r.Threshold,
+        max_timesteps = r.MaxTimesteps,
+        seed = r.Seed,
+        modulated = r.Modulated,
+        timings = r.Timings,
+    };
+}

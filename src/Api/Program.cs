@@ -1,0 +1,12 @@
+using SnnServe.Api;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+builder.AddSnnRuntime();
+
+WebApplication app = builder.Build();
+app.MapHealthApi();
+app.MapModelsApi();
+app.Run();
+
+/// <summary>Entry point, visible to functional tests.</summary>
+public partial class Program;

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using SnnServe.Runtime.Engine;
+using SnnServe.Runtime.Repository;
+using SnnServe.Runtime.Telemetry;
+
+namespace SnnServe.Api;
+
+/// <summary>Registers the runtime (repository, engine, metrics) and loads the models at start.</summary>
+public static class RuntimeHostingExtensions
+{
+    /// <summary>Configuration section of the model loader options.</summary>
+    public const string ModelsSection = "SnnServe:Models";
+
+    public static WebApplicationBuilder AddSnnRuntime(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ModelLoaderOptions>().BindConfiguration(ModelsSection);
+        builder.Services.AddSingleton<IPostConfigureOptions<ModelLoaderOptions>>(
+            new RepositoryPathResolver(builder.Environment.ContentRootPath));
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelLoaderOptions>>().Value);
+        builder.Services.AddSingleton<ModelLoader>();
+        builder.Services.AddSingleton<ModelRepository>();
+        builder.Services.AddSingleton<SnnServeMetrics>();
+        builder.Services.AddSingleton<SnnInferenceEngine>(sp => new SnnInferenceEngine(
+            sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<SnnServeMetrics>(),
+            sp.GetRequiredService<ModelLoaderOptions>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IInferenceEngine>(sp => sp.GetRequiredService<SnnInferenceEngine>());
+        builder.Services.AddSingleton<ServerReadiness>();
+        builder.Services.AddHostedService<ModelStartup>();
+        return builder;
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using SnnServe.TestSupport;
+
+namespace SnnServe.Api.Tests;
+
+/// <summary>
+/// The real host (the same registration and routes as Program.cs) on Kestrel, bound to a free
+/// loopback port, over a temporary repository holding one synthetic model.
+/// </summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _models = new("snnserve-api");
+    private WebApplication? _app;
+
+    public static readonly SyntheticModelOptions Model = new() { ScoutMode = "rate", Encoder = "rate", Threshold = 0.95f, MaxTimesteps = 10 };
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        SyntheticModel.Write(Path.Combine(_models.Path, "synthetic", "1"), Model);
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Configuration["Kestrel:Endpoints:Rest:Url"] = "http://127.0.0.1:0";
+        builder.Configuration["SnnServe:Models:RepositoryPath"] = _models.Path;
+        builder.Configuration["SnnServe:Models:PreferCuda"] = "false";
+        builder.AddSnnRuntime();
+        _app = builder.Build();
+        _app.MapHealthApi();
+        _app.MapModelsApi();
+        await _app.StartAsync();
+        string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        _models.Dispose();
+    }
+}
