@@ -1,0 +1,122 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SnnServe.Training.Model;
+
+/// <summary>
+/// The convolutional ALIF network the runtime serves, in TorchSharp:
+/// 1×28×28 (direct encoding) → conv 16 (3×3, pad 1) ALIF → max-pool 2 → conv 32 (3×3, pad 1) ALIF →
+/// max-pool 2 → dense 128 ALIF → leaky readout 10. Neuron parameters are per neuron.
+/// <see cref="Run"/> unrolls T timesteps (BPTT) and returns the readout at every timestep.
+/// </summary>
+public sealed class SnnClassifier : nn.Module
+{
+    public const int Channels1 = 16, Channels2 = 32, Hidden = 128, Classes = 10;
+
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly Linear fc1;
+    private readonly Linear readout;
+    private readonly AlifParameters n1;
+    private readonly AlifParameters n2;
+    private readonly AlifParameters n3;
+    private readonly Parameter readout_alpha;
+
+    public SnnClassifier(int timesteps, bool adaptive, double dropout = 0) : base("snn")
+    {
+        Dropout = dropout;
+        Timesteps = timesteps;
+        Adaptive = adaptive;
+        conv1 = nn.Conv2d(1, Channels1, 3, padding: 1);
+        conv2 = nn.Conv2d(Channels1, Channels2, 3, padding: 1);
+        fc1 = nn.Linear(Channels2 * 7 * 7, Hidden);
+        readout = nn.Linear(Hidden, Classes);
+        n1 = new AlifParameters("n1", [Channels1, 28, 28], adaptive);
+        n2 = new AlifParameters("n2", [Channels2, 14, 14], adaptive);
+        n3 = new AlifParameters("n3", [Hidden], adaptive);
+        readout_alpha = nn.Parameter(full(Classes, 0.0)); // α_o = 0.5
+        RegisterComponents();
+    }
+
+    public int Timesteps { get; }
+
+    /// <summary>Dropout on the pooled spikes feeding the dense layer, in training only (the runtime has none).</summary>
+    public double Dropout { get; }
+    public bool Adaptive { get; }
+
+    /// <summary>Neurons that spike (for firing rates).</summary>
+    public const long SpikingNeurons = Channels1 * 28 * 28 + Channels2 * 14 * 14 + Hidden;
+
+    /// <summary>
+    /// Runs <see cref="Timesteps"/> timesteps on a batch x [B, 1, 28, 28]. Returns the readout per
+    /// timestep [T, B, 10] and the mean firing rate (spikes per neuron per timestep), differentiable.
+    /// </summary>
+    public (Tensor Logits, Tensor FiringRate) Run(Tensor x, List<Tensor[]>? trace = null)
+    {
+        long batch = x.shape[0];
+        Tensor current1 = conv1.forward(x);
+        var s1 = NeuronState.Zeros([batch, Channels1, 28, 28]);
+        var s2 = NeuronState.Zeros([batch, Channels2, 14, 14]);
+        var s3 = NeuronState.Zeros([batch, Hidden]);
+        Tensor u = zeros(batch, Classes);
+        var p1 = Params(n1);
+        var p2 = Params(n2);
+        var p3 = Params(n3);
+        Tensor alphaOut = readout_alpha.sigmoid();
+        var logits = new List<Tensor>();
+        Tensor spikes = zeros(1);
+        for (int t = 0; t < Timesteps; t++)
+        {
+            Tensor a = s1.Step(current1, p1.Alpha, p1.Rho, p1.OneMinusRho, p1.Beta, p1.Theta0);
+            Tensor b = s2.Step(conv2.forward(nn.functional.max_pool2d(a, 2)), p2.Alpha, p2.Rho, p2.OneMinusRho, p2.Beta, p2.Theta0);
+            Tensor pooled = nn.functional.max_pool2d(b, 2).flatten(1);
+            if (training && Dropout > 0)
+            {
+                pooled = nn.functional.dropout(pooled, Dropout, training: true);
+            }
+
+            Tensor c = s3.Step(fc1.forward(pooled), p3.Alpha, p3.Rho, p3.OneMinusRho, p3.Beta, p3.Theta0);
+            u = alphaOut * u + readout.forward(c);
+            logits.Add(u);
+            spikes = spikes + a.sum() + b.sum() + c.sum();
+            trace?.Add([a, b, c, u]);
+        }
+
+        return (stack(logits), spikes / (SpikingNeurons * Timesteps * batch));
+    }
+
+    /// <summary>Every tensor the runtime needs, under the names <see cref="Export.ModelExporter"/> writes into model.json.</summary>
+    public IEnumerable<(string Name, Tensor Value)> ExportTensors()
+    {
+        yield return ("conv1.weight", conv1.weight!);
+        yield return ("conv1.bias", conv1.bias!);
+        foreach (var t in NeuronTensors("conv1", n1)) yield return t;
+        yield return ("conv2.weight", conv2.weight!);
+        yield return ("conv2.bias", conv2.bias!);
+        foreach (var t in NeuronTensors("conv2", n2)) yield return t;
+        yield return ("fc1.weight", fc1.weight!);
+        yield return ("fc1.bias", fc1.bias!);
+        foreach (var t in NeuronTensors("fc1", n3)) yield return t;
+        yield return ("readout.weight", readout.weight!);
+        yield return ("readout.bias", readout.bias!);
+        yield return ("readout.alpha", readout_alpha.sigmoid());
+    }
+
+    private IEnumerable<(string, Tensor)> NeuronTensors(string layer, AlifParameters p)
+    {
+        yield return ($"{layer}.alpha", p.Alpha());
+        yield return ($"{layer}.theta0", p.Theta0());
+        if (Adaptive)
+        {
+            yield return ($"{layer}.rho", p.Rho());
+            yield return ($"{layer}.beta", p.Beta());
+        }
+    }
+
+    private static (Tensor Alpha, Tensor Rho, Tensor OneMinusRho, Tensor Beta, Tensor Theta0) Params(AlifParameters p)
+    {
+        Tensor rho = p.Rho();
+        return (p.Alpha(), rho, rho.neg().add(1.0), p.Beta(), p.Theta0());
+    }
+}

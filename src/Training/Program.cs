@@ -1,0 +1,5 @@
+using SnnServe.Training;
+using SnnServe.Training.Native;
+
+LibTorchSharpCompat.EnsureLoadable();
+return TrainerCli.Run(args);

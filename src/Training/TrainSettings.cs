@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace SnnServe.Training;
+
+/// <summary>Settings of one training run (see <see cref="TrainerCli.Usage"/>).</summary>
+public sealed record TrainSettings
+{
+    public string Name { get; init; } = "mnist-alif";
+    public long Version { get; init; } = 1;
+    public string Output { get; init; } = "models";
+    public int Epochs { get; init; } = 40;
+    public int Batch { get; init; } = 64;
+    public double LearningRate { get; init; } = 0.002;
+    public int Timesteps { get; init; } = 6;
+
+    /// <summary><c>alif</c> or <c>lif</c>.</summary>
+    public string Neuron { get; init; } = "alif";
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Dropout on the dense layer's input during training.</summary>
+    public double Dropout { get; init; } = 0.2;
+
+    /// <summary>λ of the spike-count regulariser (mean firing rate).</summary>
+    public double SpikeWeight { get; init; } = 0.5;
+
+    /// <summary>γ of the temporal loss: timestep t's cross-entropy weighs γ^(t−1).</summary>
+    public double EarlyDecay { get; init; } = 0.7;
+
+    /// <summary>Use only the first N training images (0: all); for smoke tests.</summary>
+    public int LimitTrain { get; init; }
+
+    /// <summary>Batches per epoch cap (0: all); for smoke tests.</summary>
+    public int LimitBatches { get; init; }
+
+    /// <summary>Checkpoint to resume from.</summary>
+    public string? Resume { get; init; }
+
+    /// <summary>Folder holding the IDX files; null for the bundled data/mnist.</summary>
+    public string? Data { get; init; }
+
+    public static TrainSettings Parse(string[] args)
+    {
+        var s = new TrainSettings();
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"option {args[i]} needs a value");
+            }
+
+            string v = args[i + 1];
+            s = args[i] switch
+            {
+                "--name" => s with { Name = v },
+                "--version" => s with { Version = long.Parse(v, CultureInfo.InvariantCulture) },
+                "--out" => s with { Output = v },
+                "--epochs" => s with { Epochs = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--batch" => s with { Batch = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--lr" => s with { LearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--timesteps" => s with { Timesteps = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--neuron" => v is "alif" or "lif" ? s with { Neuron = v } : throw new ArgumentException("--neuron is alif or lif"),
+                "--dropout" => s with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--seed" => s with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--spike-weight" => s with { SpikeWeight = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--early-decay" => s with { EarlyDecay = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--limit-train" => s with { LimitTrain = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--limit-batches" => s with { LimitBatches = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--resume" => s with { Resume = v },
+                "--data" => s with { Data = v },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+
+        return s;
+    }
+}
