@@ -18,6 +18,15 @@ public sealed record TrainSettings
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Scout modulation: <c>none</c>, <c>rate</c> or <c>potential</c>.</summary>
+    public string ScoutMode { get; init; } = "rate";
+
+    /// <summary>Modulation strength s.</summary>
+    public float ScoutStrength { get; init; } = 0.5f;
+
+    /// <summary>μ of the scout's sparsity term (mean attention).</summary>
+    public double ScoutSparsity { get; init; } = 0.05;
+
     /// <summary>Dropout on the dense layer's input during training.</summary>
     public double Dropout { get; init; } = 0.2;
 
@@ -61,6 +70,9 @@ public sealed record TrainSettings
                 "--timesteps" => s with { Timesteps = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--neuron" => v is "alif" or "lif" ? s with { Neuron = v } : throw new ArgumentException("--neuron is alif or lif"),
                 "--dropout" => s with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--scout" => v is "none" or "rate" or "potential" ? s with { ScoutMode = v } : throw new ArgumentException("--scout is none, rate or potential"),
+                "--scout-strength" => s with { ScoutStrength = float.Parse(v, CultureInfo.InvariantCulture) },
+                "--scout-sparsity" => s with { ScoutSparsity = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--seed" => s with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--spike-weight" => s with { SpikeWeight = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--early-decay" => s with { EarlyDecay = double.Parse(v, CultureInfo.InvariantCulture) },

@@ -41,7 +41,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
         }
 
         int[] validation = data.Indices(SplitPart.Validation);
-        var model = new SnnClassifier(settings.Timesteps, settings.Neuron == "alif", settings.Dropout);
+        var model = new SnnClassifier(settings.Timesteps, settings.Neuron == "alif", settings.Dropout, settings.ScoutMode, settings.ScoutStrength);
         int firstEpoch = 0;
         string checkpoint = Path.Combine(settings.Output, $".{settings.Name}-{settings.Version}.checkpoint");
         if (settings.Resume is not null)
@@ -82,8 +82,13 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
                 int[] batch = shuffled.Skip(b * settings.Batch).Take(settings.Batch).ToArray();
                 var (x, y) = Batch(data, batch);
                 x = Augment(x, order);
-                var (logits, rate) = model.Run(x);
+                var (logits, rate) = model.Run(x, out Tensor? attention);
                 Tensor loss = zeros(1);
+                if (attention is not null)
+                {
+                    loss = loss + attention.mean() * settings.ScoutSparsity;
+                }
+
                 for (int t = 0; t < settings.Timesteps; t++)
                 {
                     loss = loss + nn.functional.cross_entropy(logits[t], y) * (weights[t] / weightSum);

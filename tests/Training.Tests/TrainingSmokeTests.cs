@@ -68,9 +68,10 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
         int[] images = _run.Data.Indices(SplitPart.Test).Take(24).ToArray();
         var (x, _) = Trainer.Batch(_run.Data, images);
         var trace = new List<Tensor[]>();
+        _run.Trainer.Model!.eval();
         using (no_grad())
         {
-            _run.Trainer.Model!.Run(x, trace);
+            _run.Trainer.Model.Run(x, trace);
         }
 
         long compared = 0, mismatched = 0;
@@ -79,7 +80,10 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
         {
             var state = new NetworkState(loaded.Network);
             var encoder = new InputEncoder(loaded.Network.Input);
-            encoder.Prepare(state, _run.Data.Image(images[k]), loaded.Encoder, 1f, 0f, 1f, default, 0, 0, loaded.Modulation, 0f, 0);
+            float[] image = _run.Data.Image(images[k]).ToArray();
+            var map = new float[49];
+            loaded.Scout!.Run(image, map);
+            encoder.Prepare(state, image, loaded.Encoder, 1f, 0f, 1f, map, 7, 7, loaded.Modulation, loaded.Manifest.Scout!.Strength, 0);
             for (int t = 0; t < trace.Count; t++)
             {
                 encoder.Encode(state);
@@ -104,6 +108,35 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
         }
 
         Assert.True(mismatched <= compared / 1000, $"{mismatched} of {compared} spikes differ");
+    }
+
+    [Fact]
+    public void ScoutOnnx_MatchesTorchSharpScout_WithBatchNormFolded()
+    {
+        using var evaluation = new Evaluation(_run.Trainer.VersionFolder);
+        Model.SaliencyScout scout = _run.Trainer.Model!.Scout!;
+        scout.eval();
+        int[] images = _run.Data.Indices(SplitPart.Test).Take(16).ToArray();
+        var (x, _) = Trainer.Batch(_run.Data, images);
+        float[] expected;
+        using (no_grad())
+        {
+            expected = scout.forward(x).contiguous().data<float>().ToArray();
+        }
+
+        Assert.Equal(16 * 49, expected.Length);
+        var map = new float[49];
+        for (int k = 0; k < images.Length; k++)
+        {
+            evaluation.Model.Scout!.Run(_run.Data.Image(images[k]).ToArray(), map);
+            for (int i = 0; i < 49; i++)
+            {
+                Assert.True(Math.Abs(expected[k * 49 + i] - map[i]) <= 1e-5f, $"image {k} cell {i}: torch {expected[k * 49 + i]}, ORT {map[i]}");
+            }
+        }
+
+        Assert.Equal("rate", evaluation.Model.Manifest.Scout!.Mode);
+        Assert.Equal(Model.SaliencyScout.Macs, evaluation.Model.Manifest.Scout.Macs);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ namespace SnnServe.Training.Export;
 /// </summary>
 public static class ModelExporter
 {
+    /// <summary>Scout file name in the version folder.</summary>
+    public const string ScoutFile = "scout.onnx";
+
     public static ModelManifest Export(SnnClassifier model, string versionFolder, TrainSettings settings, ExitPolicySpec policy,
         List<CalibrationPoint> calibration, ProvenanceSpec provenance)
     {
@@ -31,6 +34,15 @@ public static class ModelExporter
         File.WriteAllBytes(Path.Combine(versionFolder, ModelLoader.WeightsFile), weights);
         ModelManifest manifest = Manifest(model, settings, policy, calibration, provenance);
         manifest.Files = new() { [ModelLoader.WeightsFile] = Convert.ToHexStringLower(SHA256.HashData(weights)) };
+        if (model.Scout is not null)
+        {
+            model.Scout.eval();
+            byte[] scout = ScoutOnnxExporter.Export(model.Scout);
+            File.WriteAllBytes(Path.Combine(versionFolder, ScoutFile), scout);
+            manifest.Files[ScoutFile] = Convert.ToHexStringLower(SHA256.HashData(scout));
+            manifest.Scout = new ScoutSpec { File = ScoutFile, Mode = model.ScoutMode, Strength = model.ScoutStrength, Macs = SaliencyScout.Macs };
+        }
+
         File.WriteAllText(Path.Combine(versionFolder, ModelLoader.ManifestFile), JsonSerializer.Serialize(manifest, ModelLoader.ManifestJson) + "\n");
         return manifest;
     }

@@ -8,7 +8,7 @@ namespace SnnServe.Training.Model;
 /// The convolutional ALIF network the runtime serves, in TorchSharp:
 /// 1×28×28 (direct encoding) → conv 16 (3×3, pad 1) ALIF → max-pool 2 → conv 32 (3×3, pad 1) ALIF →
 /// max-pool 2 → dense 128 ALIF → leaky readout 10. Neuron parameters are per neuron.
-/// <see cref="Run"/> unrolls T timesteps (BPTT) and returns the readout at every timestep.
+/// <c>Run</c> unrolls T timesteps (BPTT) and returns the readout at every timestep.
 /// </summary>
 public sealed class SnnClassifier : nn.Module
 {
@@ -22,10 +22,19 @@ public sealed class SnnClassifier : nn.Module
     private readonly AlifParameters n2;
     private readonly AlifParameters n3;
     private readonly Parameter readout_alpha;
+    private readonly SaliencyScout? scout;
 
-    public SnnClassifier(int timesteps, bool adaptive, double dropout = 0) : base("snn")
+    public SnnClassifier(int timesteps, bool adaptive, double dropout = 0, string scoutMode = "none", float scoutStrength = 0.5f) : base("snn")
     {
         Dropout = dropout;
+        ScoutMode = scoutMode;
+        ScoutStrength = scoutStrength;
+        if (scoutMode is not ("none" or "rate" or "potential"))
+        {
+            throw new ArgumentException($"scout mode must be none, rate or potential, got '{scoutMode}'");
+        }
+
+        scout = scoutMode == "none" ? null : new SaliencyScout();
         Timesteps = timesteps;
         Adaptive = adaptive;
         conv1 = nn.Conv2d(1, Channels1, 3, padding: 1);
@@ -41,6 +50,14 @@ public sealed class SnnClassifier : nn.Module
 
     public int Timesteps { get; }
 
+    /// <summary><c>none</c>, <c>rate</c> (input gain 1 + s·(2m − 1)) or <c>potential</c> (first-layer bias + s·m).</summary>
+    public string ScoutMode { get; }
+
+    public float ScoutStrength { get; }
+
+    /// <summary>The co-trained scout, or null.</summary>
+    public SaliencyScout? Scout => scout;
+
     /// <summary>Dropout on the pooled spikes feeding the dense layer, in training only (the runtime has none).</summary>
     public double Dropout { get; }
     public bool Adaptive { get; }
@@ -52,10 +69,27 @@ public sealed class SnnClassifier : nn.Module
     /// Runs <see cref="Timesteps"/> timesteps on a batch x [B, 1, 28, 28]. Returns the readout per
     /// timestep [T, B, 10] and the mean firing rate (spikes per neuron per timestep), differentiable.
     /// </summary>
-    public (Tensor Logits, Tensor FiringRate) Run(Tensor x, List<Tensor[]>? trace = null)
+    public (Tensor Logits, Tensor FiringRate) Run(Tensor x, List<Tensor[]>? trace = null) => Run(x, out _, trace);
+
+    /// <summary>As <see cref="Run(Tensor, List{Tensor[]}?)"/>, also returning the scout's attention map (or null).</summary>
+    public (Tensor Logits, Tensor FiringRate) Run(Tensor x, out Tensor? attention, List<Tensor[]>? trace = null)
     {
         long batch = x.shape[0];
-        Tensor current1 = conv1.forward(x);
+        attention = scout?.forward(x);
+        Tensor current1;
+        if (attention is null)
+        {
+            current1 = conv1.forward(x);
+        }
+        else
+        {
+            // Nearest upsampling 7×7 → 28×28, as the runtime reads the map at (⌊y·h/H⌋, ⌊x·w/W⌋).
+            Tensor map = attention.repeat_interleave(4, 2).repeat_interleave(4, 3);
+            current1 = ScoutMode == "rate"
+                ? conv1.forward(x * map.mul(2.0).sub(1.0).mul(ScoutStrength).add(1.0))
+                : conv1.forward(x) + map.mul(ScoutStrength);
+        }
+
         var s1 = NeuronState.Zeros([batch, Channels1, 28, 28]);
         var s2 = NeuronState.Zeros([batch, Channels2, 14, 14]);
         var s3 = NeuronState.Zeros([batch, Hidden]);
