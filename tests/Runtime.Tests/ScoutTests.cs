@@ -10,7 +10,7 @@ public sealed class ScoutTests
     [Fact]
     public void OnnxScout_MatchesHandComputation()
     {
-        byte[] model = ScoutGraphs.BlockMeanSigmoid(2, 8, 12, 4, 3f, -0.5f);
+        byte[] model = OnnxTestGraphs.BlockMeanSigmoid(2, 8, 12, 4, 3f, -0.5f);
         using OnnxScout scout = OnnxScout.Load(model, "scout.onnx", new Shape3(2, 8, 12), preferCuda: false, new ListLogger());
         var input = new float[2 * 8 * 12];
         var random = new Random(3);
@@ -23,7 +23,7 @@ public sealed class ScoutTests
         scout.Run(input, map);
 
         Assert.Equal((2, 3), (scout.MapHeight, scout.MapWidth));
-        float[] expected = ScoutGraphs.BlockMeanSigmoidReference(input, 2, 8, 12, 4, 3f, -0.5f);
+        float[] expected = OnnxTestGraphs.BlockMeanSigmoidReference(input, 2, 8, 12, 4, 3f, -0.5f);
         for (int i = 0; i < map.Length; i++)
         {
             Assert.Equal(expected[i], map[i], 1e-6f);
@@ -34,7 +34,7 @@ public sealed class ScoutTests
     public void PreferCuda_OnMachineWithoutCuda_FallsBackToCpuAndLogsOnce()
     {
         var logger = new ListLogger();
-        byte[] model = ScoutGraphs.BlockMeanSigmoid(1, 8, 8, 4, 1f, 0f);
+        byte[] model = OnnxTestGraphs.BlockMeanSigmoid(1, 8, 8, 4, 1f, 0f);
         using OnnxScout first = OnnxScout.Load(model, "scout.onnx", new Shape3(1, 8, 8), preferCuda: true, logger);
         using OnnxScout second = OnnxScout.Load(model, "scout.onnx", new Shape3(1, 8, 8), preferCuda: true, logger);
 

@@ -44,7 +44,7 @@ public static class SyntheticModel
     public static ModelManifest Write(string versionDirectory, SyntheticModelOptions options)
     {
         var (manifest, tensors) = Build(options);
-        byte[]? scout = options.ScoutMode is null ? null : ScoutGraphs.BlockMeanSigmoid(options.Channels, options.Height, options.Width, options.ScoutBlock, 6f, -1f);
+        byte[]? scout = options.ScoutMode is null ? null : OnnxTestGraphs.BlockMeanSigmoid(options.Channels, options.Height, options.Width, options.ScoutBlock, 6f, -1f);
         WriteFiles(versionDirectory, manifest, tensors, scout);
         return manifest;
     }

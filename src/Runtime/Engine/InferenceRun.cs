@@ -226,9 +226,9 @@ internal sealed class InferenceRun : IDisposable
         _encodeSeconds = _time.GetElapsedTime(t1).TotalSeconds;
     }
 
-    private static void ValidateInput(LoadedModel model, ReadOnlySpan<float> input)
+    internal static void ValidateInput(LoadedModel model, ReadOnlySpan<float> input)
     {
-        Shape3 shape = model.Network.Input;
+        Shape3 shape = model.InputShape;
         if (input.Length != shape.Size)
         {
             throw new SnnServeException(ErrorKind.InvalidArgument,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SnnServe.Runtime.Errors;
 using SnnServe.Runtime.Exit;
@@ -38,6 +39,11 @@ public sealed class SnnInferenceEngine(
     public InferenceResult Infer(InferenceRequest request, CancellationToken cancellationToken = default)
     {
         long started = _time.GetTimestamp();
+        if (InferSinglePass(request, started) is { } singlePass)
+        {
+            return singlePass;
+        }
+
         InferenceRun run = StartRun(request, started);
         try
         {
@@ -71,6 +77,16 @@ public sealed class SnnInferenceEngine(
     public async IAsyncEnumerable<TimestepUpdate> StreamAsync(InferenceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long started = _time.GetTimestamp();
+        if (InferSinglePass(request, started) is { } singlePass)
+        {
+            yield return new TimestepUpdate
+            {
+                Timestep = 1, Probabilities = singlePass.Probabilities, LabelIndex = singlePass.LabelIndex, Label = singlePass.Label,
+                Confidence = singlePass.Confidence, LayerSpikes = [], SpikesSoFar = 0, WouldExit = true, Result = singlePass,
+            };
+            yield break;
+        }
+
         InferenceRun run = StartRun(request, started);
         try
         {
@@ -140,6 +156,82 @@ public sealed class SnnInferenceEngine(
             WouldExit = wouldExit,
             Result = result,
         };
+    }
+
+    /// <summary>
+    /// Runs a request on an <c>onnx</c>-platform model (a single-pass classifier: one "timestep",
+    /// no spikes, MACs as declared by its manifest), or returns null when the model is an SNN.
+    /// </summary>
+    private InferenceResult? InferSinglePass(InferenceRequest request, long started)
+    {
+        LoadedModel model;
+        try
+        {
+            model = repository.Resolve(request.Model, request.Version);
+        }
+        catch (Exception ex)
+        {
+            metrics.RequestFailed(request.Model, request.Version, request.Protocol, Outcome(ex), _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+
+        if (!model.SinglePass)
+        {
+            return null;
+        }
+
+        if (!model.TryAcquire())
+        {
+            throw new SnnServeException(ErrorKind.Unavailable, $"model '{request.Model}' is being reloaded; retry");
+        }
+
+        metrics.RequestStarted(model.Name, model.Version, request.Protocol);
+        using Activity? activity = SnnServeActivity.Source.StartActivity("snnserve.infer");
+        try
+        {
+            InferenceRun.ValidateInput(model, request.Input.Span);
+            InputSpec spec = model.Input;
+            float[] input = request.Input.ToArray();
+            for (int i = 0; i < input.Length; i++)
+            {
+                input[i] = (input[i] - spec.Mean) / spec.Std;
+            }
+
+            long t0 = _time.GetTimestamp();
+            var logits = new float[model.Classes];
+            model.Classifier!.Run(input, logits);
+            var probabilities = new float[model.Classes];
+            Probabilities.Softmax(logits, 1f, probabilities);
+            double step = _time.GetElapsedTime(t0).TotalSeconds;
+            int label = Probabilities.ArgMax(probabilities);
+            long macs = model.Manifest.Macs ?? 0;
+            var result = new InferenceResult
+            {
+                Model = model.Name, Version = model.Version, LabelIndex = label, Label = model.Labels[label],
+                Probabilities = probabilities, ExitTimestep = 1, ExitReason = ExitReason.MaxTimesteps, Confidence = probabilities[label],
+                SpikesPerLayer = [], TotalSpikes = 0, SynapticOps = 0, Macs = macs, EnergyJoules = EnergyModel.Joules(macs, 0),
+                FiringRate = 0, Timings = new StageTimings(0, 0, step, _time.GetElapsedTime(started).TotalSeconds),
+                Policy = "single_pass", Threshold = 1f, MaxTimesteps = 1, Seed = 0, Modulated = false,
+                ScoutProvider = model.Classifier.ExecutionProvider,
+            };
+            activity?.SetTag("snnserve.model", model.Name);
+            activity?.SetTag("snnserve.exit_timestep", 1);
+            activity?.SetTag("snnserve.confidence", result.Confidence);
+            activity?.SetTag("snnserve.spikes", 0L);
+            metrics.RequestSucceeded(result, request.Protocol, result.Timings.TotalSeconds);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            metrics.RequestFailed(model.Name, model.Version, request.Protocol, Outcome(ex), _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+        finally
+        {
+            metrics.RequestEnded(model.Name, model.Version, request.Protocol);
+            model.Release();
+        }
     }
 
     private InferenceRun StartRun(InferenceRequest request, long started)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SnnServe.Runtime.Classifier;
 using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Engine;
 using SnnServe.Runtime.Exit;
@@ -21,15 +22,17 @@ public sealed class LoadedModel
     private int _disposed;
 
     internal LoadedModel(
-        string name, long version, string directory, ModelManifest manifest, SnnNetwork network,
+        string name, long version, string directory, ModelManifest manifest, SnnNetwork? network, Shape3 inputShape,
         IReadOnlyList<string> labels, EncoderKind encoder, OnnxScout? scout, ModulationMode modulation,
-        ExitPolicy defaultPolicy, IReadOnlyDictionary<string, string> fileHashes)
+        ExitPolicy defaultPolicy, IReadOnlyDictionary<string, string> fileHashes, OnnxClassifier? classifier = null)
     {
+        _network = network;
+        InputShape = inputShape;
+        Classifier = classifier;
         Name = name;
         Version = version;
         Directory = directory;
         Manifest = manifest;
-        Network = network;
         Labels = labels;
         Encoder = encoder;
         Scout = scout;
@@ -45,8 +48,24 @@ public sealed class LoadedModel
     public string Directory { get; }
 
     public ModelManifest Manifest { get; }
-    public SnnNetwork Network { get; }
+    private readonly SnnNetwork? _network;
+
+    /// <summary>The spiking network (<c>snn</c> platform only).</summary>
+    public SnnNetwork Network => _network ?? throw new InvalidOperationException($"model '{Name}' is a single-pass ONNX classifier, not an SNN");
+
+    /// <summary>Input shape [C, H, W].</summary>
+    public Shape3 InputShape { get; }
+
+    /// <summary>The single-pass classifier of an <c>onnx</c>-platform model, or null for an SNN.</summary>
+    public OnnxClassifier? Classifier { get; }
+
+    /// <summary>True for an <c>onnx</c>-platform model: one pass, no timesteps, no spikes.</summary>
+    public bool SinglePass => Classifier is not null;
+
+    /// <summary><c>snn</c> or <c>onnx</c>.</summary>
+    public string Platform => SinglePass ? "onnx" : "snn";
     public IReadOnlyList<string> Labels { get; }
+    /// <summary>The SNN's input encoder (meaningless for single-pass models).</summary>
     public EncoderKind Encoder { get; }
 
     /// <summary>The saliency scout, or null when the model has none.</summary>
@@ -63,6 +82,9 @@ public sealed class LoadedModel
 
     /// <summary>The ORT execution provider of the scout, or "none".</summary>
     public string ScoutProvider => Scout?.ExecutionProvider ?? "none";
+
+    /// <summary>Number of classes.</summary>
+    public int Classes => Labels.Count;
 
     /// <summary>True once unloaded or replaced; no new requests should start on it.</summary>
     public bool Retired => Volatile.Read(ref _retired) != 0;
@@ -125,6 +147,7 @@ public sealed class LoadedModel
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Scout?.Dispose();
+            Classifier?.Dispose();
         }
     }
 }

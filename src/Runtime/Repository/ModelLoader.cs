@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
+using SnnServe.Runtime.Classifier;
 using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Errors;
 using SnnServe.Runtime.Exit;
@@ -54,6 +55,16 @@ public sealed class ModelLoader(ModelLoaderOptions options, ILogger<ModelLoader>
             contents[file] = ReadVerified(directory, file, expected);
         }
 
+        switch (manifest.Platform)
+        {
+            case null or "snn":
+                break;
+            case "onnx":
+                return LoadClassifier(name, version, directory, manifest, contents, ValidateInput(manifest), ValidateLabels(manifest), hashes);
+            default:
+                throw new ModelLoadException(ManifestFile, "platform", $"must be 'snn' or 'onnx', got '{manifest.Platform}'");
+        }
+
         byte[] weightsBytes = Referenced(contents, WeightsFile, "files");
         IReadOnlyDictionary<string, TensorData> tensors = SafetensorsReader.Read(weightsBytes, WeightsFile);
         foreach (TensorData tensor in tensors.Values)
@@ -87,7 +98,23 @@ public sealed class ModelLoader(ModelLoaderOptions options, ILogger<ModelLoader>
             scout = OnnxScout.Load(scoutBytes, scoutSpec.File, input, options.PreferCuda, logger);
         }
 
-        return new LoadedModel(name, version, directory, manifest, network, labels, encoder, scout, modulation, policy, hashes);
+        return new LoadedModel(name, version, directory, manifest, network, input, labels, encoder, scout, modulation, policy, hashes);
+    }
+
+    // The onnx platform: a single-pass classifier (an ANN baseline); one "timestep", no spikes.
+    private LoadedModel LoadClassifier(string name, long version, string directory, ModelManifest manifest,
+        Dictionary<string, byte[]> contents, Shape3 input, IReadOnlyList<string> labels, Dictionary<string, string> hashes)
+    {
+        string file = manifest.ModelFile ?? throw new ModelLoadException(ManifestFile, "model_file", "missing: the onnx platform needs its ONNX file");
+        if (manifest.Macs is < 0)
+        {
+            throw new ModelLoadException(ManifestFile, "macs", $"must be ≥ 0, got {manifest.Macs}");
+        }
+
+        byte[] bytes = Referenced(contents, file, "model_file");
+        var classifier = OnnxClassifier.Load(bytes, file, input, labels.Count, options.PreferCuda, logger);
+        var policy = new MaxProbabilityExitPolicy(1f, 1, 1);
+        return new LoadedModel(name, version, directory, manifest, null, input, labels, EncoderKind.Direct, null, ModulationMode.Rate, policy, hashes, classifier);
     }
 
     private ModelManifest ReadManifest(string directory)

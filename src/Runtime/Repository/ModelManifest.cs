@@ -11,6 +11,15 @@ public sealed class ModelManifest
     public const int CurrentFormatVersion = 1;
 
     public int FormatVersion { get; set; }
+
+    /// <summary><c>snn</c> (default: the spiking network of <see cref="Layers"/>) or <c>onnx</c> (a single-pass ONNX classifier, e.g. an ANN baseline).</summary>
+    public string? Platform { get; set; }
+
+    /// <summary>For the <c>onnx</c> platform: the ONNX file, input [N, C, H, W] → logits [N, classes].</summary>
+    public string? ModelFile { get; set; }
+
+    /// <summary>For the <c>onnx</c> platform: multiply-accumulates of one inference, declared by the exporter.</summary>
+    public long? Macs { get; set; }
     public string? Name { get; set; }
     public string? Description { get; set; }
     public List<string>? Labels { get; set; }

@@ -62,18 +62,20 @@ public static class ModelExporter
         {
             FormatVersion = ModelManifest.CurrentFormatVersion,
             Name = settings.Name,
-            Description = $"Convolutional {(model.Adaptive ? "ALIF" : "LIF")} SNN for MNIST digits, direct encoding, early exit; trained with surrogate gradients and a temporal loss.",
+            Description = $"Convolutional {(model.Adaptive ? "ALIF" : "LIF")} SNN for MNIST digits, {model.Encoder} encoding, " +
+                (model.Scout is null ? "no scout" : $"{model.ScoutMode}-modulating saliency scout") + ", " +
+                (settings.Exit == "fixed" ? $"fixed T = {settings.Timesteps}" : "early exit") + "; trained with surrogate gradients and a temporal loss.",
             Labels = Enumerable.Range(0, 10).Select(d => d.ToString()).ToList(),
             Input = new InputSpec { Name = "image", Shape = [1, 28, 28], Dtype = "float32", Min = 0, Max = 1, Mean = 0, Std = 1 },
-            Encoder = new EncoderSpec { Kind = "direct", Gain = 1, DefaultSeed = 0 },
+            Encoder = new EncoderSpec { Kind = model.Encoder, Gain = 1, DefaultSeed = 0 },
             Layers =
             [
-                new LayerSpec { Name = "conv1", Type = "conv", OutChannels = SnnClassifier.Channels1, Kernel = 3, Stride = 1, Padding = 1, Weight = "conv1.weight", Bias = "conv1.bias", Neuron = Neuron("conv1") },
+                new LayerSpec { Name = "conv1", Type = "conv", OutChannels = model.Channels1, Kernel = 3, Stride = 1, Padding = 1, Weight = "conv1.weight", Bias = "conv1.bias", Neuron = Neuron("conv1") },
                 new LayerSpec { Name = "pool1", Type = "pool", Pool = "max", Size = 2 },
-                new LayerSpec { Name = "conv2", Type = "conv", OutChannels = SnnClassifier.Channels2, Kernel = 3, Stride = 1, Padding = 1, Weight = "conv2.weight", Bias = "conv2.bias", Neuron = Neuron("conv2") },
+                new LayerSpec { Name = "conv2", Type = "conv", OutChannels = model.Channels2, Kernel = 3, Stride = 1, Padding = 1, Weight = "conv2.weight", Bias = "conv2.bias", Neuron = Neuron("conv2") },
                 new LayerSpec { Name = "pool2", Type = "pool", Pool = "max", Size = 2 },
                 new LayerSpec { Name = "flatten", Type = "flatten" },
-                new LayerSpec { Name = "fc1", Type = "dense", Units = SnnClassifier.Hidden, Weight = "fc1.weight", Bias = "fc1.bias", Neuron = Neuron("fc1") },
+                new LayerSpec { Name = "fc1", Type = "dense", Units = model.Hidden, Weight = "fc1.weight", Bias = "fc1.bias", Neuron = Neuron("fc1") },
                 new LayerSpec { Name = "readout", Type = "readout", Units = SnnClassifier.Classes, Weight = "readout.weight", Bias = "readout.bias", Alpha = "readout.alpha" },
             ],
             ExitPolicy = policy,

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using SnnServe.Training.Model;
+using static SnnServe.Training.Export.OnnxGraph;
 using static TorchSharp.torch;
 
 namespace SnnServe.Training.Export;
@@ -36,52 +37,6 @@ public static class ScoutOnnxExporter
         }
 
         graph.Node.Add(Node("Sigmoid", ["logits"], ["attention"]));
-        var model = new ModelProto { IrVersion = 7, ProducerName = "SnnServe.Training", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return model.ToByteArray();
+        return ModelOf(graph).ToByteArray();
     }
-
-    private static ValueInfoProto Value(string name, object[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (object d in dims)
-        {
-            shape.Dim.Add(d is string p
-                ? new TensorShapeProto.Types.Dimension { DimParam = p }
-                : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
-        }
-
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
-
-    private static TensorProto Initializer(string name, long[] shape, float[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(shape);
-        t.FloatData.AddRange(values);
-        return t;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = outputs[0] };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 }

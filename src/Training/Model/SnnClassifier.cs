@@ -12,7 +12,7 @@ namespace SnnServe.Training.Model;
 /// </summary>
 public sealed class SnnClassifier : nn.Module
 {
-    public const int Channels1 = 16, Channels2 = 32, Hidden = 128, Classes = 10;
+    public const int Classes = 10;
 
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
@@ -24,8 +24,13 @@ public sealed class SnnClassifier : nn.Module
     private readonly Parameter readout_alpha;
     private readonly SaliencyScout? scout;
 
-    public SnnClassifier(int timesteps, bool adaptive, double dropout = 0, string scoutMode = "none", float scoutStrength = 0.5f) : base("snn")
+    public SnnClassifier(int timesteps, bool adaptive, double dropout = 0, string scoutMode = "none", float scoutStrength = 0.5f, string encoder = "direct",
+        int channels1 = 16, int channels2 = 32, int hidden = 128) : base("snn")
     {
+        Channels1 = channels1;
+        Channels2 = channels2;
+        Hidden = hidden;
+        Encoder = encoder is "direct" or "rate" ? encoder : throw new ArgumentException($"encoder must be direct or rate, got '{encoder}'");
         Dropout = dropout;
         ScoutMode = scoutMode;
         ScoutStrength = scoutStrength;
@@ -50,10 +55,17 @@ public sealed class SnnClassifier : nn.Module
 
     public int Timesteps { get; }
 
+    public int Channels1 { get; }
+    public int Channels2 { get; }
+    public int Hidden { get; }
+
     /// <summary><c>none</c>, <c>rate</c> (input gain 1 + s·(2m − 1)) or <c>potential</c> (first-layer bias + s·m).</summary>
     public string ScoutMode { get; }
 
     public float ScoutStrength { get; }
+
+    /// <summary><c>direct</c> (analog current every timestep) or <c>rate</c> (Bernoulli input spikes, p = clamp(x·gain, 0, 1)).</summary>
+    public string Encoder { get; }
 
     /// <summary>The co-trained scout, or null.</summary>
     public SaliencyScout? Scout => scout;
@@ -63,7 +75,7 @@ public sealed class SnnClassifier : nn.Module
     public bool Adaptive { get; }
 
     /// <summary>Neurons that spike (for firing rates).</summary>
-    public const long SpikingNeurons = Channels1 * 28 * 28 + Channels2 * 14 * 14 + Hidden;
+    public long SpikingNeurons => Channels1 * 28 * 28 + Channels2 * 14 * 14 + Hidden;
 
     /// <summary>
     /// Runs <see cref="Timesteps"/> timesteps on a batch x [B, 1, 28, 28]. Returns the readout per
@@ -76,20 +88,25 @@ public sealed class SnnClassifier : nn.Module
     {
         long batch = x.shape[0];
         attention = scout?.forward(x);
-        Tensor current1;
-        if (attention is null)
-        {
-            current1 = conv1.forward(x);
-        }
-        else
+        Tensor intensity = x;
+        Tensor? boost = null;
+        if (attention is not null)
         {
             // Nearest upsampling 7×7 → 28×28, as the runtime reads the map at (⌊y·h/H⌋, ⌊x·w/W⌋).
             Tensor map = attention.repeat_interleave(4, 2).repeat_interleave(4, 3);
-            current1 = ScoutMode == "rate"
-                ? conv1.forward(x * map.mul(2.0).sub(1.0).mul(ScoutStrength).add(1.0))
-                : conv1.forward(x) + map.mul(ScoutStrength);
+            if (ScoutMode == "rate")
+            {
+                intensity = x * map.mul(2.0).sub(1.0).mul(ScoutStrength).add(1.0);
+            }
+            else
+            {
+                boost = map.mul(ScoutStrength);
+            }
         }
 
+        // Direct encoding: the first layer's current is the same at every timestep.
+        Tensor? staticCurrent = Encoder == "direct" ? FirstCurrent(intensity, boost) : null;
+        Tensor? probability = Encoder == "rate" ? intensity.clamp(0.0, 1.0) : null;
         var s1 = NeuronState.Zeros([batch, Channels1, 28, 28]);
         var s2 = NeuronState.Zeros([batch, Channels2, 14, 14]);
         var s3 = NeuronState.Zeros([batch, Hidden]);
@@ -102,6 +119,7 @@ public sealed class SnnClassifier : nn.Module
         Tensor spikes = zeros(1);
         for (int t = 0; t < Timesteps; t++)
         {
+            Tensor current1 = staticCurrent ?? FirstCurrent(InputSpikes(probability!), boost);
             Tensor a = s1.Step(current1, p1.Alpha, p1.Rho, p1.OneMinusRho, p1.Beta, p1.Theta0);
             Tensor b = s2.Step(conv2.forward(nn.functional.max_pool2d(a, 2)), p2.Alpha, p2.Rho, p2.OneMinusRho, p2.Beta, p2.Theta0);
             Tensor pooled = nn.functional.max_pool2d(b, 2).flatten(1);
@@ -118,6 +136,19 @@ public sealed class SnnClassifier : nn.Module
         }
 
         return (stack(logits), spikes / (SpikingNeurons * Timesteps * batch));
+    }
+
+    private Tensor FirstCurrent(Tensor input, Tensor? boost)
+    {
+        Tensor current = conv1.forward(input);
+        return boost is null ? current : current + boost;
+    }
+
+    // Bernoulli spikes with a straight-through gradient to the probabilities (so the scout learns through rate encoding).
+    private static Tensor InputSpikes(Tensor probability)
+    {
+        Tensor spikes = bernoulli(probability.detach());
+        return probability + (spikes - probability).detach();
     }
 
     /// <summary>Every tensor the runtime needs, under the names <see cref="Export.ModelExporter"/> writes into model.json.</summary>

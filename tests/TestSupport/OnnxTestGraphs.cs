@@ -7,7 +7,7 @@ namespace SnnServe.TestSupport;
 /// Small ONNX scouts built with OnnxSharp's protobuf classes, simple enough to compute by hand:
 /// <c>map = sigmoid(a · blockmean(channelmean(x)) + b)</c> over non-overlapping k×k blocks.
 /// </summary>
-public static class ScoutGraphs
+public static class OnnxTestGraphs
 {
     /// <summary>Serialised model: input "image" [N, C, H, W] → output "attention" [N, 1, H/k, W/k].</summary>
     public static byte[] BlockMeanSigmoid(int channels, int height, int width, int block, float a, float b)
@@ -55,6 +55,42 @@ public static class ScoutGraphs
 
         return map;
     }
+
+    /// <summary>
+    /// A linear classifier: "image" [N, C, H, W] → Flatten → Gemm(W [K, C·H·W], b) → "logits" [N, K],
+    /// with W[k, i] = (k + 1)·0.01·(i % 7 − 3) and b[k] = 0.1·k (easy to compute by hand).
+    /// </summary>
+    public static byte[] LinearClassifier(int channels, int height, int width, int classes)
+    {
+        int inputs = channels * height * width;
+        var graph = new GraphProto { Name = "linear_classifier" };
+        graph.Input.Add(TensorValue("image", ["N", channels, height, width]));
+        graph.Output.Add(TensorValue("logits", ["N", classes]));
+        var w = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float };
+        w.Dims.AddRange([classes, inputs]);
+        var b = new TensorProto { Name = "B", DataType = (int)TensorProto.Types.DataType.Float };
+        b.Dims.Add(classes);
+        for (int k = 0; k < classes; k++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                w.FloatData.Add(LinearWeight(k, i));
+            }
+
+            b.FloatData.Add(0.1f * k);
+        }
+
+        graph.Initializer.Add(w);
+        graph.Initializer.Add(b);
+        graph.Node.Add(Node("Flatten", ["image"], ["flat"], Int("axis", 1)));
+        graph.Node.Add(Node("Gemm", ["flat", "W", "B"], ["logits"], Int("transB", 1)));
+        var model = new ModelProto { IrVersion = 7, ProducerName = "snnserve-tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model.ToByteArray();
+    }
+
+    /// <summary>Weight W[k, i] of <see cref="LinearClassifier"/>.</summary>
+    public static float LinearWeight(int k, int i) => (k + 1) * 0.01f * (i % 7 - 3);
 
     private static ValueInfoProto TensorValue(string name, object[] dims)
     {

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using SnnServe.Runtime.Errors;
+using SnnServe.Runtime.Network;
+using SnnServe.Runtime.Scout;
+
+namespace SnnServe.Runtime.Classifier;
+
+/// <summary>
+/// A conventional (non-spiking) classifier in ONNX — the <c>onnx</c> platform of the model
+/// repository, used for the ANN baselines: input [N, C, H, W] float32 → logits [N, K]. One
+/// session per model, created once, checked at load by a probe inference.
+/// </summary>
+public sealed class OnnxClassifier : IDisposable
+{
+    private static readonly RunOptions s_runOptions = new();
+    private readonly InferenceSession _session;
+    private readonly string _inputName;
+    private readonly string _outputName;
+    private readonly long[] _inputShape;
+    private volatile bool _disposed;
+
+    private OnnxClassifier(InferenceSession session, string provider, Shape3 input, int classes, string inputName, string outputName)
+    {
+        _session = session;
+        ExecutionProvider = provider;
+        Classes = classes;
+        _inputName = inputName;
+        _outputName = outputName;
+        _inputShape = [1, input.Channels, input.Height, input.Width];
+    }
+
+    public string ExecutionProvider { get; }
+    public int Classes { get; }
+
+    /// <summary>Loads and checks a classifier; errors name <paramref name="fileName"/>.</summary>
+    public static OnnxClassifier Load(byte[] modelBytes, string fileName, Shape3 input, int classes, bool preferCuda, ILogger logger)
+    {
+        SessionOptions options = ExecutionProviders.Create(preferCuda, logger, out string provider);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelBytes, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException(fileName, "(model)", "ONNX Runtime cannot load it: " + ex.Message.Split('\n')[0].Trim(), ex);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+
+        try
+        {
+            var (inputName, inputMeta) = session.InputMetadata.First();
+            if (session.InputMetadata.Count != 1 || inputMeta.ElementDataType != TensorElementType.Float || inputMeta.Dimensions.Length != 4)
+            {
+                throw new ModelLoadException(fileName, "inputs", "expected exactly one float32 input [N, C, H, W]");
+            }
+
+            var (outputName, _) = session.OutputMetadata.First();
+            var classifier = new OnnxClassifier(session, provider, input, classes, inputName, outputName);
+            var probe = new float[classes];
+            try
+            {
+                classifier.Run(new float[input.Size], probe);
+            }
+            catch (SnnServeException ex)
+            {
+                throw new ModelLoadException(fileName, "outputs." + outputName, ex.Message, ex);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new ModelLoadException(fileName, "(model)", "probe inference on a " + input + " input failed: " + ex.Message.Split('\n')[0].Trim(), ex);
+            }
+
+            return classifier;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the logits of one input (channel-first) into <paramref name="logits"/>. Thread-safe.</summary>
+    public void Run(float[] inputChw, Span<float> logits)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputChw, _inputShape);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+        ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
+        if (values.Length != Classes)
+        {
+            throw new SnnServeException(ErrorKind.InvalidModel, $"produced {values.Length} logits, the manifest has {Classes} labels");
+        }
+
+        values.CopyTo(logits);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _session.Dispose();
+    }
+}
