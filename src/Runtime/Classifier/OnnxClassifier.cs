@@ -37,21 +37,7 @@ public sealed class OnnxClassifier : IDisposable
     /// <summary>Loads and checks a classifier; errors name <paramref name="fileName"/>.</summary>
     public static OnnxClassifier Load(byte[] modelBytes, string fileName, Shape3 input, int classes, bool preferCuda, ILogger logger)
     {
-        SessionOptions options = ExecutionProviders.Create(preferCuda, logger, out string provider);
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(modelBytes, options);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelLoadException(fileName, "(model)", "ONNX Runtime cannot load it: " + ex.Message.Split('\n')[0].Trim(), ex);
-        }
-        finally
-        {
-            options.Dispose();
-        }
-
+        InferenceSession session = ExecutionProviders.CreateSession(modelBytes, fileName, preferCuda, logger, out string provider);
         try
         {
             var (inputName, inputMeta) = session.InputMetadata.First();
@@ -73,7 +59,7 @@ public sealed class OnnxClassifier : IDisposable
             }
             catch (OnnxRuntimeException ex)
             {
-                throw new ModelLoadException(fileName, "(model)", "probe inference on a " + input + " input failed: " + ex.Message.Split('\n')[0].Trim(), ex);
+                throw new ModelLoadException(fileName, "(model)", "probe inference on a " + input + " input failed: " + ExecutionProviders.FirstLine(ex.Message), ex);
             }
 
             return classifier;

@@ -47,6 +47,26 @@ public static partial class ExecutionProviders
         return NewOptions();
     }
 
+    /// <summary>
+    /// Creates the session of one model file with <see cref="Create"/>'s options; a file ORT cannot
+    /// load becomes a <see cref="Errors.ModelLoadException"/> naming <paramref name="fileName"/>.
+    /// </summary>
+    public static InferenceSession CreateSession(byte[] model, string fileName, bool preferCuda, ILogger logger, out string provider)
+    {
+        using SessionOptions options = Create(preferCuda, logger, out provider);
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new Errors.ModelLoadException(fileName, "(model)", "ONNX Runtime cannot load it: " + FirstLine(ex.Message), ex);
+        }
+    }
+
+    /// <summary>The first line of an ORT message (the rest is a native stack).</summary>
+    public static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
     private static SessionOptions NewOptions() => new()
     {
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

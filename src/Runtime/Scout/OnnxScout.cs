@@ -46,21 +46,7 @@ public sealed class OnnxScout : IDisposable
     /// <summary>Loads and checks a scout from <paramref name="modelBytes"/>; errors name <paramref name="fileName"/>.</summary>
     public static OnnxScout Load(byte[] modelBytes, string fileName, Shape3 input, bool preferCuda, ILogger logger)
     {
-        SessionOptions options = ExecutionProviders.Create(preferCuda, logger, out string provider);
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(modelBytes, options);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelLoadException(fileName, "(model)", "ONNX Runtime cannot load it: " + FirstLine(ex.Message), ex);
-        }
-        finally
-        {
-            options.Dispose();
-        }
-
+        InferenceSession session = ExecutionProviders.CreateSession(modelBytes, fileName, preferCuda, logger, out string provider);
         try
         {
             if (session.InputMetadata.Count != 1)
@@ -145,7 +131,7 @@ public sealed class OnnxScout : IDisposable
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelLoadException(fileName, "(model)", "probe inference failed: " + FirstLine(ex.Message), ex);
+            throw new ModelLoadException(fileName, "(model)", "probe inference failed: " + ExecutionProviders.FirstLine(ex.Message), ex);
         }
 
         using (outputs)
@@ -165,5 +151,4 @@ public sealed class OnnxScout : IDisposable
         }
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }
