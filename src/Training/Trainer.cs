@@ -100,6 +100,12 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
                 loss.backward();
                 optimizer.step();
                 float batchLoss = loss.item<float>();
+                // TorchSharp's custom autograd functions keep the saved tensors of each graph alive
+                // until their managed contexts are finalised: collect every batch, or native memory
+                // grows by hundreds of MB per batch (16 GB after 60 batches of the wide model).
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+
                 BatchLosses.Add(batchLoss);
                 lossSum += batchLoss * batch.Length;
                 rateSum += rate.item<float>() * batch.Length;
