@@ -6,6 +6,7 @@ builder.AddSnnRuntime();
 WebApplication app = builder.Build();
 app.MapHealthApi();
 app.MapModelsApi();
+app.MapKServeRestApi();
 app.Run();
 
 /// <summary>Entry point, visible to functional tests.</summary>

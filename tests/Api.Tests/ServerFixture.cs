@@ -31,6 +31,7 @@ public sealed class ServerFixture : IAsyncLifetime
         _app = builder.Build();
         _app.MapHealthApi();
         _app.MapModelsApi();
+        _app.MapKServeRestApi();
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Client = new HttpClient { BaseAddress = new Uri(address) };
