@@ -99,24 +99,32 @@ public sealed class Evaluation : IDisposable
         return ((double)correct / traces.Count, (double)steps / traces.Count);
     }
 
-    /// <summary>The served answer (the model's default policy) on each image: accuracy and mean exit timestep.</summary>
-    public (double Accuracy, double MeanTimesteps, double FiringRate) Served(MnistData data, IReadOnlyList<int> indices)
+    /// <summary>What the default policy costs and achieves on a set of images, as means per image.</summary>
+    public sealed record ServedSummary(double Accuracy, double MeanTimesteps, double FiringRate, double Spikes, double SynapticOps, double Macs, double EnergyJoules)
     {
-        int correct = 0;
-        long steps = 0;
-        double firing = 0;
-        object gate = new();
-        Parallel.ForEach(indices, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        public void Deconstruct(out double accuracy, out double meanTimesteps, out double firingRate)
         {
-            InferenceResult r = _engine.Infer(new InferenceRequest { Model = _model.Name, Version = _model.Version, Input = data.Image(i).ToArray() });
-            lock (gate)
-            {
-                correct += r.LabelIndex == data.Labels[i] ? 1 : 0;
-                steps += r.ExitTimestep;
-                firing += r.FiringRate;
-            }
-        });
-        return ((double)correct / indices.Count, (double)steps / indices.Count, firing / indices.Count);
+            accuracy = Accuracy;
+            meanTimesteps = MeanTimesteps;
+            firingRate = FiringRate;
+        }
+    }
+
+    /// <summary>The served answer (the model's default policy) on each image: accuracy, mean exit timestep and mean costs.</summary>
+    public ServedSummary Served(MnistData data, IReadOnlyList<int> indices)
+    {
+        var results = new InferenceResult[indices.Count];
+        Parallel.For(0, indices.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+            results[k] = _engine.Infer(new InferenceRequest { Model = _model.Name, Version = _model.Version, Input = data.Image(indices[k]).ToArray() }));
+        double n = indices.Count;
+        return new ServedSummary(
+            results.Where((r, k) => r.LabelIndex == data.Labels[indices[k]]).Count() / n,
+            results.Sum(r => (long)r.ExitTimestep) / n,
+            results.Sum(r => r.FiringRate) / n,
+            results.Sum(r => r.TotalSpikes) / n,
+            results.Sum(r => r.SynapticOps) / n,
+            results.Sum(r => r.Macs) / n,
+            results.Sum(r => r.EnergyJoules) / n);
     }
 
     /// <summary>Prints the threshold table of a model folder on the test split.</summary>
@@ -127,8 +135,9 @@ public sealed class Evaluation : IDisposable
         int[] test = data.Indices(SplitPart.Test);
         if (evaluation.Model.SinglePass)
         {
-            var (accuracy, _, _) = evaluation.Served(data, test);
-            output.WriteLine($"model {evaluation.Model.Name} v{evaluation.Model.Version} (single-pass ONNX), test split ({test.Length} images): {accuracy * 100:0.00}%");
+            ServedSummary ann = evaluation.Served(data, test);
+            output.WriteLine($"model {evaluation.Model.Name} v{evaluation.Model.Version} (single-pass ONNX), test split ({test.Length} images): " +
+                $"{ann.Accuracy * 100:0.00}%, {ann.Macs:0} MACs, {ann.EnergyJoules * 1e6:0.000} µJ per inference");
             return;
         }
 
@@ -143,9 +152,10 @@ public sealed class Evaluation : IDisposable
 
         var (accT, meanT) = AtThreshold(traces, 2f);
         output.WriteLine($"    T_max  {accT * 100,7:0.00}%  {meanT,6:0.000}");
-        var (served, servedMean, firing) = evaluation.Served(data, test);
-        output.WriteLine($"default policy ({evaluation.Model.DefaultPolicy.Kind} ≥ {evaluation.Model.DefaultPolicy.Threshold}): " +
-            $"{served * 100:0.00}% at {servedMean:0.000} mean timesteps, firing rate {firing * 100:0.00}% per timestep");
+        ServedSummary s = evaluation.Served(data, test);
+        output.WriteLine($"default policy ({evaluation.Model.DefaultPolicy.Kind} ≥ {evaluation.Model.DefaultPolicy.Threshold}, min {evaluation.Model.DefaultPolicy.MinTimesteps}): " +
+            $"{s.Accuracy * 100:0.00}% at {s.MeanTimesteps:0.000} mean timesteps, firing rate {s.FiringRate * 100:0.00}% per timestep");
+        output.WriteLine($"per inference: {s.Spikes:0} spikes, {s.SynapticOps:0} synaptic ops (ACs), {s.Macs:0} MACs, {s.EnergyJoules * 1e6:0.000} µJ");
     }
 
     public void Dispose()
