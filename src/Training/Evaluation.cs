@@ -42,7 +42,18 @@ public sealed class Evaluation : IDisposable
         _engine = new SnnInferenceEngine(_repository, new SnnServeMetrics(_meters), options);
     }
 
+    private readonly List<(long Spikes, long SynapticOps, double Energy)> _fullRunCosts = [];
+
     public LoadedModel Model => _model;
+
+    /// <summary>Mean spikes, synaptic ops and energy per image of the runs to T_max made by <see cref="Trace"/>.</summary>
+    public (double Spikes, double SynapticOps, double EnergyJoules) FullRunCosts()
+    {
+        lock (_fullRunCosts)
+        {
+            return (_fullRunCosts.Average(c => c.Spikes), _fullRunCosts.Average(c => c.SynapticOps), _fullRunCosts.Average(c => c.Energy));
+        }
+    }
 
     /// <summary>Per image: the label and, for t = 1..T, the argmax and max probability.</summary>
     public List<(int Label, int[] ArgMax, float[] Confidence)> Trace(MnistData data, IReadOnlyList<int> indices)
@@ -68,6 +79,13 @@ public sealed class Evaluation : IDisposable
             {
                 argmax[u.Timestep - 1] = u.LabelIndex;
                 confidence[u.Timestep - 1] = u.Confidence;
+                if (u.Result is { } full)
+                {
+                    lock (_fullRunCosts)
+                    {
+                        _fullRunCosts.Add((full.TotalSpikes, full.SynapticOps, full.EnergyJoules));
+                    }
+                }
             }
 
             traces[k] = (data.Labels[i], argmax, confidence);
@@ -156,6 +174,9 @@ public sealed class Evaluation : IDisposable
         output.WriteLine($"default policy ({evaluation.Model.DefaultPolicy.Kind} ≥ {evaluation.Model.DefaultPolicy.Threshold}, min {evaluation.Model.DefaultPolicy.MinTimesteps}): " +
             $"{s.Accuracy * 100:0.00}% at {s.MeanTimesteps:0.000} mean timesteps, firing rate {s.FiringRate * 100:0.00}% per timestep");
         output.WriteLine($"per inference: {s.Spikes:0} spikes, {s.SynapticOps:0} synaptic ops (ACs), {s.Macs:0} MACs, {s.EnergyJoules * 1e6:0.000} µJ");
+        var (fullSpikes, fullOps, fullEnergy) = evaluation.FullRunCosts();
+        output.WriteLine($"same model run to T_max: {fullSpikes:0} spikes, {fullOps:0} synaptic ops, {fullEnergy * 1e6:0.000} µJ " +
+            $"(early exit: {fullOps / Math.Max(1, s.SynapticOps):0.0}× fewer synaptic ops, {fullEnergy / s.EnergyJoules:0.0}× less energy)");
     }
 
     public void Dispose()
