@@ -24,8 +24,8 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder v1 = app.MapGroup("/v1/models");
-        v1.MapGet("/", (ModelRepository repository) => Results.Json(repository.Models.Select(Describe), Json));
-        v1.MapGet("/{name}", (string name, ModelRepository repository) => Run(() => Results.Json(Describe(repository.Resolve(name)), Json)));
+        v1.MapGet("/", (ModelRepository repository) => Results.Json(repository.Models.Select(m => Describe(m, repository)), Json));
+        v1.MapGet("/{name}", (string name, ModelRepository repository) => Run(() => Results.Json(Describe(repository.Resolve(name), repository), Json)));
         v1.MapPost("/{name}/classify", (string name, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
             ClassifyAsync(name, null, request, engine, time, ct));
         v1.MapPost("/{name}/versions/{version:long}/classify", (string name, long version, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
@@ -83,11 +83,11 @@ public static class ModelsApi
         }
     }
 
-    private static object Describe(LoadedModel m) => new
+    private static object Describe(LoadedModel m, ModelRepository repository) => new
     {
         name = m.Name,
         version = m.Version,
-        versions = m.Retired ? [] : new[] { m.Version },
+        versions = repository.Versions(m.Name),
         description = m.Manifest.Description,
         labels = m.Labels,
         input = new { shape = m.Manifest.Input!.Shape, dtype = m.Input.Dtype, min = m.Input.Min, max = m.Input.Max },
