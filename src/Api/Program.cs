@@ -2,11 +2,13 @@ using SnnServe.Api;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.AddSnnRuntime();
+builder.AddSnnTelemetry();
 
 WebApplication app = builder.Build();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapKServeRestApi();
+app.MapMetrics();
 app.Run();
 
 /// <summary>Entry point, visible to functional tests.</summary>

@@ -20,20 +20,35 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>Port of the metrics endpoint (Prometheus text at /metrics).</summary>
+    public int MetricsPort { get; private set; }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public async Task InitializeAsync()
     {
         SyntheticModel.Write(Path.Combine(_models.Path, "synthetic", "1"), Model);
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration["Kestrel:Endpoints:Rest:Url"] = "http://127.0.0.1:0";
+        MetricsPort = FreePort();
+        builder.Configuration["Kestrel:Endpoints:Metrics:Url"] = $"http://127.0.0.1:{MetricsPort}";
         builder.Configuration["SnnServe:Models:RepositoryPath"] = _models.Path;
         builder.Configuration["SnnServe:Models:PreferCuda"] = "false";
         builder.AddSnnRuntime();
+        builder.AddSnnTelemetry();
         _app = builder.Build();
         _app.MapHealthApi();
         _app.MapModelsApi();
         _app.MapKServeRestApi();
+        _app.MapMetrics();
         await _app.StartAsync();
-        string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .First(a => new Uri(a).Port != MetricsPort);
         Client = new HttpClient { BaseAddress = new Uri(address) };
     }
 
