@@ -8,7 +8,7 @@ public sealed record TrainSettings
     public string Name { get; init; } = "mnist-alif";
     public long Version { get; init; } = 1;
     public string Output { get; init; } = "models";
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 30;
     public int Batch { get; init; } = 64;
     public double LearningRate { get; init; } = 0.002;
     public int Timesteps { get; init; } = 6;
@@ -19,7 +19,7 @@ public sealed record TrainSettings
     public int Seed { get; init; } = 1;
 
     /// <summary>Channels of the two conv layers and units of the hidden dense layer.</summary>
-    public int[] Widths { get; init; } = [16, 32, 128];
+    public int[] Widths { get; init; } = [32, 64, 256];
 
     /// <summary><c>direct</c> or <c>rate</c> input encoding.</summary>
     public string Encoder { get; init; } = "direct";

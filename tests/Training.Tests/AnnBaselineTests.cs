@@ -13,7 +13,7 @@ public sealed class AnnBaselineTests
     public void TrainExport_RuntimeAnswerMatchesTorchSharp()
     {
         using var folder = new TempDirectory("snnserve-ann");
-        var trainer = new AnnTrainer(new TrainSettings { Name = "ann", Output = folder.Path, Epochs = 1, LimitBatches = 10, Batch = 32 }, TextWriter.Null);
+        var trainer = new AnnTrainer(new TrainSettings { Name = "ann", Output = folder.Path, Widths = [8, 16, 32], Epochs = 1, LimitBatches = 10, Batch = 32 }, TextWriter.Null);
         var manifest = trainer.Run();
         Assert.Equal("onnx", manifest.Platform);
         Assert.Equal(trainer.Model!.Macs, manifest.Macs);

@@ -15,7 +15,7 @@ public sealed class RateEncodingTests
         using var folder = new TempDirectory("snnserve-rate");
         var trainer = new Trainer(new TrainSettings
         {
-            Name = "rate", Output = folder.Path, Epochs = 1, LimitBatches = 12, Batch = 32, Timesteps = 5, Encoder = "rate",
+            Name = "rate", Output = folder.Path, Widths = [8, 16, 32], Epochs = 1, LimitBatches = 12, Batch = 32, Timesteps = 5, Encoder = "rate",
         }, TextWriter.Null);
         var manifest = trainer.Run();
         Assert.Equal("rate", manifest.Encoder!.Kind);

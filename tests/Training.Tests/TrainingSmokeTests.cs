@@ -31,7 +31,7 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
         {
             var settings = new TrainSettings
             {
-                Name = "smoke", Output = Folder.Path, Epochs = 2, Batch = 32, LimitTrain = 640, Timesteps = 4, Seed = 3, LearningRate = 0.003,
+                Name = "smoke", Output = Folder.Path, Widths = [16, 32, 128], Epochs = 2, Batch = 32, LimitTrain = 640, Timesteps = 4, Seed = 3, LearningRate = 0.003,
             };
             Trainer = new Trainer(settings, TextWriter.Null);
             Manifest = Trainer.Run();
