@@ -28,12 +28,91 @@ public static class ModelsApi
         v1.MapGet("/{name}", (string name, ModelRepository repository) => Run(() => Results.Json(Describe(repository.Resolve(name), repository), Json)));
         v1.MapPost("/{name}/classify", (string name, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
             ClassifyAsync(name, null, request, engine, time, ct));
+        v1.MapPost("/{name}/classify/stream", (string name, HttpContext http, SnnInferenceEngine engine, TimeProvider time) =>
+            StreamAsync(name, null, http, engine, time));
+        v1.MapPost("/{name}/versions/{version:long}/classify/stream", (string name, long version, HttpContext http, SnnInferenceEngine engine, TimeProvider time) =>
+            StreamAsync(name, version, http, engine, time));
         v1.MapPost("/{name}/versions/{version:long}/classify", (string name, long version, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
             ClassifyAsync(name, version, request, engine, time, ct));
         return app;
     }
 
     private static async Task<IResult> ClassifyAsync(string name, long? version, HttpRequest http, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct)
+    {
+        var (request, error) = await ReadRequestAsync(name, version, http, time, ct);
+        return request is null ? error! : Run(() => Results.Json(Answer(engine.Infer(request, ct)), Json));
+    }
+
+    /// <summary>
+    /// Server-Sent Events: one <c>timestep</c> event per timestep (running probabilities, spikes so
+    /// far, whether the policy would exit) and a final <c>result</c> event carrying the answer. Errors
+    /// found before the first event are ProblemDetails; a later failure is an <c>error</c> event.
+    /// </summary>
+    private static async Task StreamAsync(string name, long? version, HttpContext http, SnnInferenceEngine engine, TimeProvider time)
+    {
+        CancellationToken ct = http.RequestAborted;
+        var (request, error) = await ReadRequestAsync(name, version, http.Request, time, ct);
+        if (request is null)
+        {
+            await error!.ExecuteAsync(http);
+            return;
+        }
+
+        await using IAsyncEnumerator<TimestepUpdate> updates = engine.StreamAsync(request, ct).GetAsyncEnumerator(ct);
+        bool started = false;
+        while (true)
+        {
+            try
+            {
+                if (!await updates.MoveNextAsync())
+                {
+                    return;
+                }
+            }
+            catch (SnnServeException ex) when (!started)
+            {
+                await ErrorMapping.Problem(ex).ExecuteAsync(http);
+                return;
+            }
+            catch (SnnServeException ex)
+            {
+                await WriteEventAsync(http.Response, "error", new { error = ex.Message }, ct);
+                return;
+            }
+
+            if (!started)
+            {
+                started = true;
+                http.Response.ContentType = "text/event-stream";
+                http.Response.Headers.CacheControl = "no-cache";
+            }
+
+            TimestepUpdate u = updates.Current;
+            await WriteEventAsync(http.Response, "timestep", new
+            {
+                timestep = u.Timestep,
+                probabilities = u.Probabilities,
+                label = u.Label,
+                confidence = u.Confidence,
+                layer_spikes = u.LayerSpikes,
+                spikes_so_far = u.SpikesSoFar,
+                would_exit = u.WouldExit,
+            }, ct);
+            if (u.Result is { } result)
+            {
+                await WriteEventAsync(http.Response, "result", Answer(result), ct);
+            }
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpResponse response, string name, object data, CancellationToken ct)
+    {
+        await response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, Json)}\n\n", ct);
+        await response.Body.FlushAsync(ct);
+    }
+
+    // Parses and checks a classify body; returns the request, or the ProblemDetails to answer with.
+    private static async Task<(InferenceRequest? Request, IResult? Error)> ReadRequestAsync(string name, long? version, HttpRequest http, TimeProvider time, CancellationToken ct)
     {
         DateTimeOffset arrived = time.GetUtcNow();
         ClassifyBody? body;
@@ -43,21 +122,21 @@ public static class ModelsApi
         }
         catch (JsonException ex)
         {
-            return ErrorMapping.BadRequest("malformed JSON body: " + ex.Message.Split(" Path:")[0]);
+            return (null, ErrorMapping.BadRequest("malformed JSON body: " + ex.Message.Split(" Path:")[0]));
         }
 
         if (body?.Input is null)
         {
-            return ErrorMapping.BadRequest("body must be a JSON object with an 'input' array of numbers");
+            return (null, ErrorMapping.BadRequest("body must be a JSON object with an 'input' array of numbers"));
         }
 
         ClassifyOptions o = body.Options ?? new();
         if (o.TimeoutMs is <= 0)
         {
-            return ErrorMapping.BadRequest($"timeout_ms must be > 0, got {o.TimeoutMs}");
+            return (null, ErrorMapping.BadRequest($"timeout_ms must be > 0, got {o.TimeoutMs}"));
         }
 
-        var request = new InferenceRequest
+        return (new InferenceRequest
         {
             Model = name, Version = version, Input = body.Input, Protocol = "rest",
             Id = http.HttpContext.TraceIdentifier,
@@ -67,8 +146,7 @@ public static class ModelsApi
                 MaxTimesteps = o.MaxTimesteps, Source = o.Source, Seed = o.Seed, Modulation = o.Modulation,
                 Deadline = o.TimeoutMs is { } ms ? arrived.AddMilliseconds(ms) : null,
             },
-        };
-        return Run(() => Results.Json(Answer(engine.Infer(request, ct)), Json));
+        }, null);
     }
 
     private static IResult Run(Func<IResult> action)
