@@ -16,6 +16,21 @@ public static class ErrorMapping
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>gRPC status code of an error kind.</summary>
+    public static Grpc.Core.StatusCode GrpcStatus(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => Grpc.Core.StatusCode.InvalidArgument,
+        ErrorKind.NotFound => Grpc.Core.StatusCode.NotFound,
+        ErrorKind.ResourceExhausted => Grpc.Core.StatusCode.ResourceExhausted,
+        ErrorKind.Unavailable => Grpc.Core.StatusCode.Unavailable,
+        ErrorKind.DeadlineExceeded => Grpc.Core.StatusCode.DeadlineExceeded,
+        _ => Grpc.Core.StatusCode.Internal,
+    };
+
+    /// <summary>The <see cref="Grpc.Core.RpcException"/> for <paramref name="error"/>.</summary>
+    public static Grpc.Core.RpcException Rpc(SnnServeException error) =>
+        new(new Grpc.Core.Status(GrpcStatus(error.Kind), error.Message));
+
     /// <summary>A ProblemDetails result for <paramref name="error"/>.</summary>
     public static IResult Problem(SnnServeException error) =>
         TypedResults.Problem(detail: error.Message, statusCode: HttpStatus(error.Kind), title: error.Kind.ToString());

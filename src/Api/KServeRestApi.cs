@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SnnServe.Runtime.Engine;
@@ -16,16 +15,9 @@ namespace SnnServe.Api;
 /// </summary>
 public static class KServeRestApi
 {
-    /// <summary>Output tensors an infer response can carry, in order.</summary>
-    public static readonly string[] OutputNames =
-        ["probabilities", "label", "label_index", "confidence", "exit_timestep", "exit_reason", "spikes", "synaptic_ops", "energy_joules"];
-
-    private static readonly string ServerVersion =
-        typeof(KServeRestApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     public static IEndpointRouteBuilder MapKServeRestApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v2", () => Results.Json(new { name = "snnserve", version = ServerVersion, extensions = new[] { "snnserve_early_exit" } }));
+        app.MapGet("/v2", () => Results.Json(new { name = "snnserve", version = KServeProtocol.ServerVersion, extensions = KServeProtocol.Extensions }));
         RouteGroupBuilder models = app.MapGroup("/v2/models/{name}");
         models.MapGet("/", (string name, ModelRepository repository) => Metadata(repository, name, null));
         models.MapGet("/versions/{version}", (string name, string version, ModelRepository repository) => WithVersion(version, v => Metadata(repository, name, v)));
@@ -46,9 +38,9 @@ public static class KServeRestApi
         {
             name = m.Name,
             versions = repository.Versions(m.Name).Select(v => v.ToString()).ToArray(),
-            platform = m.SinglePass ? "onnxruntime_onnx" : "snnserve_snn",
+            platform = KServeProtocol.Platform(m),
             inputs = new[] { new { name = m.Input.Name, datatype = "FP32", shape } },
-            outputs = OutputNames.Select(o => new { name = o, datatype = DataType(o), shape = o == "probabilities" ? new[] { -1, m.Classes } : new[] { -1 } }),
+            outputs = KServeProtocol.OutputNames.Select(o => new { name = o, datatype = KServeProtocol.DataType(o), shape = KServeProtocol.Shape(o, -1, m.Classes) }),
         });
     });
 
@@ -79,19 +71,10 @@ public static class KServeRestApi
                 throw Invalid("the body must be a JSON object with 'inputs'");
             }
 
-            var (batch, items) = ReadInput(request, model);
+            var (batch, data) = ReadInput(request, model);
             InferenceOptions options = ReadParameters(request["parameters"] as JsonObject, arrived);
             string[] requested = RequestedOutputs(request);
-            var results = new InferenceResult[batch];
-            for (int b = 0; b < batch; b++)
-            {
-                results[b] = engine.Infer(new InferenceRequest
-                {
-                    Model = model.Name, Version = model.Version, Input = items[b], Options = options, Protocol = "kserve-rest",
-                    Id = request["id"]?.GetValue<string>(),
-                }, ct);
-            }
-
+            InferenceResult[] results = KServeProtocol.InferBatch(engine, model, data, batch, options, "kserve-rest", request["id"]?.GetValue<string>(), ct);
             return Results.Json(new
             {
                 model_name = model.Name,
@@ -110,7 +93,7 @@ public static class KServeRestApi
         }
     }
 
-    private static (int Batch, ReadOnlyMemory<float>[] Items) ReadInput(JsonObject request, LoadedModel model)
+    private static (int Batch, float[] Data) ReadInput(JsonObject request, LoadedModel model)
     {
         if (request["inputs"] is not JsonArray { Count: 1 } inputs || inputs[0] is not JsonObject input)
         {
@@ -118,39 +101,15 @@ public static class KServeRestApi
         }
 
         string datatype = input["datatype"]?.GetValue<string>() ?? throw Invalid("input 'datatype' is missing");
-        if (datatype != "FP32")
+        if (input["shape"] is not JsonArray shapeNode)
         {
-            throw Invalid($"input datatype is {datatype}; the model takes FP32");
+            throw Invalid("input 'shape' is missing");
         }
 
-        if (input["shape"] is not JsonArray shapeNode || shapeNode.Count is < 3 or > 4)
-        {
-            throw Invalid($"input 'shape' must be [N, C, H, W] or [C, H, W]; the model takes [-1, {model.InputShape.Channels}, {model.InputShape.Height}, {model.InputShape.Width}]");
-        }
-
-        long[] shape = shapeNode.Select(d => d!.GetValue<long>()).ToArray();
-        long[] item = shape[^3..];
-        if (item[0] != model.InputShape.Channels || item[1] != model.InputShape.Height || item[2] != model.InputShape.Width)
-        {
-            throw Invalid($"input shape [{string.Join(", ", shape)}] does not match the model's [-1, {model.InputShape.Channels}, {model.InputShape.Height}, {model.InputShape.Width}]");
-        }
-
-        long batch = shape.Length == 4 ? shape[0] : 1;
-        if (batch is < 1 or > 1024)
-        {
-            throw Invalid($"batch size {batch} must lie in [1, 1024]");
-        }
-
-        var values = new List<float>((int)(batch * model.InputShape.Size));
+        int batch = KServeProtocol.CheckInput(model, datatype, shapeNode.Select(d => d!.GetValue<long>()).ToArray());
+        var values = new List<float>(batch * model.InputShape.Size);
         Flatten(input["data"] ?? throw Invalid("input 'data' is missing"), values);
-        if (values.Count != batch * model.InputShape.Size)
-        {
-            throw Invalid($"input 'data' has {values.Count} elements; shape [{string.Join(", ", shape)}] needs {batch * model.InputShape.Size}");
-        }
-
-        float[] all = values.ToArray();
-        int size = model.InputShape.Size;
-        return ((int)batch, Enumerable.Range(0, (int)batch).Select(b => (ReadOnlyMemory<float>)all.AsMemory(b * size, size)).ToArray());
+        return (batch, values.ToArray());
     }
 
     private static void Flatten(JsonNode node, List<float> values)
@@ -201,46 +160,15 @@ public static class KServeRestApi
         };
     }
 
-    private static string[] RequestedOutputs(JsonObject request)
-    {
-        if (request["outputs"] is not JsonArray outputs || outputs.Count == 0)
-        {
-            return OutputNames;
-        }
+    private static string[] RequestedOutputs(JsonObject request) =>
+        KServeProtocol.CheckOutputs(request["outputs"] is JsonArray outputs
+            ? outputs.Select(o => o?["name"]?.GetValue<string>() ?? throw Invalid("each requested output needs a 'name'")).ToArray()
+            : []);
 
-        string[] names = outputs.Select(o => o?["name"]?.GetValue<string>() ?? throw Invalid("each requested output needs a 'name'")).ToArray();
-        string? unknown = names.FirstOrDefault(n => !OutputNames.Contains(n));
-        return unknown is null ? names : throw Invalid($"unknown output '{unknown}' (known: {string.Join(", ", OutputNames)})");
-    }
+    private static object Output(string name, InferenceResult[] r, int classes) =>
+        new { name, datatype = KServeProtocol.DataType(name), shape = KServeProtocol.Shape(name, r.Length, classes), data = KServeProtocol.Values(name, r) };
 
-    private static object Output(string name, InferenceResult[] r, int classes)
-    {
-        int n = r.Length;
-        object data = name switch
-        {
-            "probabilities" => r.SelectMany(x => x.Probabilities).ToArray(),
-            "label" => r.Select(x => x.Label).ToArray(),
-            "label_index" => r.Select(x => (long)x.LabelIndex).ToArray(),
-            "confidence" => r.Select(x => x.Confidence).ToArray(),
-            "exit_timestep" => r.Select(x => x.ExitTimestep).ToArray(),
-            "exit_reason" => r.Select(x => x.ExitReason.ToWireName()).ToArray(),
-            "spikes" => r.Select(x => x.TotalSpikes).ToArray(),
-            "synaptic_ops" => r.Select(x => x.SynapticOps).ToArray(),
-            _ => r.Select(x => x.EnergyJoules).ToArray(),
-        };
-        return new { name, datatype = DataType(name), shape = name == "probabilities" ? new[] { n, classes } : new[] { n }, data };
-    }
-
-    private static string DataType(string output) => output switch
-    {
-        "probabilities" or "confidence" => "FP32",
-        "label" or "exit_reason" => "BYTES",
-        "exit_timestep" => "INT32",
-        "energy_joules" => "FP64",
-        _ => "INT64",
-    };
-
-    private static SnnServeException Invalid(string message) => new(ErrorKind.InvalidArgument, message);
+    private static SnnServeException Invalid(string message) => KServeProtocol.Invalid(message);
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 
