@@ -8,9 +8,11 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Runtime/Runtime.csproj src/Runtime/
 COPY src/Api/Api.csproj src/Api/
+COPY src/Contracts/Contracts.csproj src/Contracts/
 RUN dotnet restore src/Api/Api.csproj
 COPY src/Runtime/ src/Runtime/
 COPY src/Api/ src/Api/
+COPY src/Contracts/ src/Contracts/
 RUN dotnet publish src/Api/Api.csproj -c Release --no-restore -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
@@ -22,7 +24,7 @@ ENV SnnServe__Models__RepositoryPath=/models \
     ASPNETCORE_ENVIRONMENT=Production
 # The aspnet base image ships the non-root user "app" (UID 1654).
 USER app
-EXPOSE 8000 8002
+EXPOSE 8000 8001 8002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET /v2/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["dotnet", "SnnServe.Api.dll"]

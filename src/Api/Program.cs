@@ -3,11 +3,13 @@ using SnnServe.Api;
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.AddSnnRuntime();
 builder.AddSnnTelemetry();
+builder.AddSnnGrpc();
 
 WebApplication app = builder.Build();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapKServeRestApi();
+app.MapSnnGrpc();
 app.MapMetrics();
 app.Run();
 

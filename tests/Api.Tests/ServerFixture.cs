@@ -20,6 +20,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>Port of the gRPC (h2c) endpoint.</summary>
+    public int GrpcPort { get; private set; }
+
     /// <summary>Port of the metrics endpoint (Prometheus text at /metrics).</summary>
     public int MetricsPort { get; private set; }
 
@@ -36,19 +39,24 @@ public sealed class ServerFixture : IAsyncLifetime
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration["Kestrel:Endpoints:Rest:Url"] = "http://127.0.0.1:0";
         MetricsPort = FreePort();
+        GrpcPort = FreePort();
+        builder.Configuration["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}";
+        builder.Configuration["Kestrel:Endpoints:Grpc:Protocols"] = "Http2";
         builder.Configuration["Kestrel:Endpoints:Metrics:Url"] = $"http://127.0.0.1:{MetricsPort}";
         builder.Configuration["SnnServe:Models:RepositoryPath"] = _models.Path;
         builder.Configuration["SnnServe:Models:PreferCuda"] = "false";
         builder.AddSnnRuntime();
         builder.AddSnnTelemetry();
+        builder.AddSnnGrpc();
         _app = builder.Build();
         _app.MapHealthApi();
         _app.MapModelsApi();
         _app.MapKServeRestApi();
+        _app.MapSnnGrpc();
         _app.MapMetrics();
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
-            .First(a => new Uri(a).Port != MetricsPort);
+            .First(a => new Uri(a).Port != MetricsPort && new Uri(a).Port != GrpcPort);
         Client = new HttpClient { BaseAddress = new Uri(address) };
     }
 
