@@ -36,7 +36,7 @@ public sealed class KServeRestTests(ServerFixture server) : IClassFixture<Server
             outputs = new[] { new { name = "label" }, new { name = "exit_timestep" }, new { name = "probabilities" } },
         };
 
-        JsonElement response = await PostOk("/v2/models/synthetic/infer", body);
+        JsonElement response = await server.Client.PostOkAsync("/v2/models/synthetic/infer", body);
 
         Assert.Equal("req-42", response.GetProperty("id").GetString());
         Assert.Equal(["label", "exit_timestep", "probabilities"], response.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
@@ -46,7 +46,7 @@ public sealed class KServeRestTests(ServerFixture server) : IClassFixture<Server
         Assert.All(response.GetProperty("outputs")[1].GetProperty("data").EnumerateArray(), t => Assert.InRange(t.GetInt32(), 1, 5));
 
         // The same images one at a time through /v1 give the same probabilities.
-        JsonElement single = await PostOk("/v1/models/synthetic/classify", new { input = second, options = new { seed = 3, max_timesteps = 5 } });
+        JsonElement single = await server.Client.PostOkAsync("/v1/models/synthetic/classify", new { input = second, options = new { seed = 3, max_timesteps = 5 } });
         Assert.Equal(single.GetProperty("probabilities").EnumerateArray().Select(p => p.GetSingle()),
             probabilities.GetProperty("data").EnumerateArray().Skip(10).Select(p => p.GetSingle()));
     }
@@ -75,7 +75,7 @@ public sealed class KServeRestTests(ServerFixture server) : IClassFixture<Server
         Assert.Equal(status, response.StatusCode);
         JsonElement error = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(message, error.GetProperty("error").GetString());
-        await PostOk("/v2/models/synthetic/infer", new { inputs = new[] { new { name = "input", datatype = "FP32", shape = new[] { 1, 1, 12, 12 }, data = Input } } });
+        await server.Client.PostOkAsync("/v2/models/synthetic/infer", new { inputs = new[] { new { name = "input", datatype = "FP32", shape = new[] { 1, 1, 12, 12 }, data = Input } } });
     }
 
     [Fact]
@@ -88,13 +88,5 @@ public sealed class KServeRestTests(ServerFixture server) : IClassFixture<Server
         });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("must lie in [0, 1]", await response.Content.ReadAsStringAsync());
-    }
-
-    private async Task<JsonElement> PostOk(string path, object body)
-    {
-        HttpResponseMessage response = await server.Client.PostAsJsonAsync(path, body);
-        string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

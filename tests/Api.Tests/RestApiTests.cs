@@ -32,8 +32,8 @@ public sealed class RestApiTests(ServerFixture server) : IClassFixture<ServerFix
     public async Task Classify_AnswersWithExitAndCosts_DeterministicPerSeed()
     {
         var body = new { input = Input, options = new { seed = 4, max_timesteps = 6 } };
-        JsonElement a = await PostOk("/v1/models/synthetic/classify", body);
-        JsonElement b = await PostOk("/v1/models/synthetic/versions/1/classify", body);
+        JsonElement a = await server.Client.PostOkAsync("/v1/models/synthetic/classify", body);
+        JsonElement b = await server.Client.PostOkAsync("/v1/models/synthetic/versions/1/classify", body);
 
         Assert.Equal(a.GetProperty("probabilities").GetRawText(), b.GetProperty("probabilities").GetRawText());
         Assert.InRange(a.GetProperty("exit_timestep").GetInt32(), 1, 6);
@@ -64,7 +64,7 @@ public sealed class RestApiTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         JsonElement problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(detail, problem.GetProperty("detail").GetString());
-        await PostOk("/v1/models/synthetic/classify", new { input = Input });
+        await server.Client.PostOkAsync("/v1/models/synthetic/classify", new { input = Input });
     }
 
     [Fact]
@@ -83,13 +83,5 @@ public sealed class RestApiTests(ServerFixture server) : IClassFixture<ServerFix
         var response = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input = bad });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("input[3] = 7 lies outside", await response.Content.ReadAsStringAsync());
-    }
-
-    private async Task<JsonElement> PostOk(string path, object body)
-    {
-        HttpResponseMessage response = await server.Client.PostAsJsonAsync(path, body);
-        string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }
