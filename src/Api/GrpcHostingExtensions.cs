@@ -1,6 +1,9 @@
 namespace SnnServe.Api;
 
-/// <summary>gRPC on its own HTTP/2-only endpoint (h2c): Kestrel serves cleartext HTTP/2 only there.</summary>
+/// <summary>
+/// gRPC on its own HTTP/2-only endpoint (h2c: Kestrel serves cleartext HTTP/2 only there): the KServe
+/// service, <c>grpc.health.v1.Health</c> (SERVING once the models are loaded and warmed up) and server reflection.
+/// </summary>
 public static class GrpcHostingExtensions
 {
     /// <summary>Kestrel endpoint name of the gRPC port (8001 by default).</summary>
@@ -9,12 +12,17 @@ public static class GrpcHostingExtensions
     public static WebApplicationBuilder AddSnnGrpc(this WebApplicationBuilder builder)
     {
         builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 64 * 1024 * 1024);
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks()
+            .AddCheck<ReadinessHealthCheck>("models", tags: ["ready"]);
         return builder;
     }
 
     public static IEndpointRouteBuilder MapSnnGrpc(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<KServeGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         return app;
     }
 }
