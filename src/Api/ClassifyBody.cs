@@ -8,11 +8,11 @@ public sealed class ClassifyBody
     /// <summary>The input tensor, channel-first, flattened.</summary>
     public float[]? Input { get; set; }
 
-    public ClassifyOptions? Options { get; set; }
+    public ClassifyBodyOptions? Options { get; set; }
 }
 
 /// <summary>Per-request options (all optional).</summary>
-public sealed class ClassifyOptions
+public sealed class ClassifyBodyOptions
 {
     public string? Policy { get; set; }
     public float? Threshold { get; set; }

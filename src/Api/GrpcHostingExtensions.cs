@@ -21,6 +21,7 @@ public static class GrpcHostingExtensions
     public static IEndpointRouteBuilder MapSnnGrpc(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<KServeGrpcService>();
+        app.MapGrpcService<ClassifierGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

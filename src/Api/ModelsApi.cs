@@ -130,7 +130,7 @@ public static class ModelsApi
             return (null, ErrorMapping.BadRequest("body must be a JSON object with an 'input' array of numbers"));
         }
 
-        ClassifyOptions o = body.Options ?? new();
+        ClassifyBodyOptions o = body.Options ?? new();
         if (o.TimeoutMs is <= 0)
         {
             return (null, ErrorMapping.BadRequest($"timeout_ms must be > 0, got {o.TimeoutMs}"));
