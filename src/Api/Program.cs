@@ -8,6 +8,7 @@ builder.AddSnnGrpc();
 WebApplication app = builder.Build();
 app.MapHealthApi();
 app.MapModelsApi();
+app.MapAdminApi();
 app.MapKServeRestApi();
 app.MapSnnGrpc();
 app.MapMetrics();

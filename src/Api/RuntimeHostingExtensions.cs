@@ -14,6 +14,7 @@ public static class RuntimeHostingExtensions
     public static WebApplicationBuilder AddSnnRuntime(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ModelLoaderOptions>().BindConfiguration(ModelsSection);
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration("SnnServe:Admin");
         builder.Services.AddSingleton<IPostConfigureOptions<ModelLoaderOptions>>(
             new RepositoryPathResolver(builder.Environment.ContentRootPath));
         builder.Services.AddMetrics();

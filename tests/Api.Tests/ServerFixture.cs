@@ -11,7 +11,7 @@ namespace SnnServe.Api.Tests;
 /// The real host (the same registration and routes as Program.cs) on Kestrel, bound to a free
 /// loopback port, over a temporary repository holding one synthetic model.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     private readonly TempDirectory _models = new("snnserve-api");
     private WebApplication? _app;
@@ -19,6 +19,14 @@ public sealed class ServerFixture : IAsyncLifetime
     public static readonly SyntheticModelOptions Model = new() { ScoutMode = "rate", Encoder = "rate", Threshold = 0.95f, MaxTimesteps = 10 };
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The model repository folder (tests may add versions to it).</summary>
+    public string ModelsPath => _models.Path;
+
+    /// <summary>Extra configuration of a derived fixture, applied before the host is built.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
 
     /// <summary>Port of the gRPC (h2c) endpoint.</summary>
     public int GrpcPort { get; private set; }
@@ -45,12 +53,14 @@ public sealed class ServerFixture : IAsyncLifetime
         builder.Configuration["Kestrel:Endpoints:Metrics:Url"] = $"http://127.0.0.1:{MetricsPort}";
         builder.Configuration["SnnServe:Models:RepositoryPath"] = _models.Path;
         builder.Configuration["SnnServe:Models:PreferCuda"] = "false";
+        Configure(builder);
         builder.AddSnnRuntime();
         builder.AddSnnTelemetry();
         builder.AddSnnGrpc();
         _app = builder.Build();
         _app.MapHealthApi();
         _app.MapModelsApi();
+        _app.MapAdminApi();
         _app.MapKServeRestApi();
         _app.MapSnnGrpc();
         _app.MapMetrics();
