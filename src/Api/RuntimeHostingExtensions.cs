@@ -15,6 +15,7 @@ public static class RuntimeHostingExtensions
     {
         builder.Services.AddOptions<ModelLoaderOptions>().BindConfiguration(ModelsSection);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("SnnServe:Admin");
+        builder.Services.AddOptions<PollingOptions>().BindConfiguration("SnnServe:Polling");
         builder.Services.AddSingleton<IPostConfigureOptions<ModelLoaderOptions>>(
             new RepositoryPathResolver(builder.Environment.ContentRootPath));
         builder.Services.AddMetrics();
@@ -29,6 +30,7 @@ public static class RuntimeHostingExtensions
         builder.Services.AddSingleton<IInferenceEngine>(sp => sp.GetRequiredService<SnnInferenceEngine>());
         builder.Services.AddSingleton<ServerReadiness>();
         builder.Services.AddHostedService<ModelStartup>();
+        builder.Services.AddHostedService<RepositoryPoller>();
         return builder;
     }
 }
