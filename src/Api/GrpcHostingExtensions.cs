@@ -11,7 +11,9 @@ public static class GrpcHostingExtensions
 
     public static WebApplicationBuilder AddSnnGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 64 * 1024 * 1024);
+        // Largest request message; a larger one is RESOURCE_EXHAUSTED. Defaults to 16 MB.
+        int maxBytes = builder.Configuration.GetValue("SnnServe:Grpc:MaxReceiveMessageBytes", 16 * 1024 * 1024);
+        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = maxBytes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks()
             .AddCheck<ReadinessHealthCheck>("models", tags: ["ready"]);

@@ -62,6 +62,10 @@ public static class KServeRestApi
         {
             return Error(StatusCodes.Status400BadRequest, "malformed JSON body: " + ex.Message.Split(" Path:")[0]);
         }
+        catch (BadHttpRequestException ex)
+        {
+            return Error(ex.StatusCode, ex.Message);
+        }
 
         try
         {

@@ -124,6 +124,10 @@ public static class ModelsApi
         {
             return (null, ErrorMapping.BadRequest("malformed JSON body: " + ex.Message.Split(" Path:")[0]));
         }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, TypedResults.Problem(detail: ex.Message, statusCode: ex.StatusCode, title: "BadRequest"));
+        }
 
         if (body?.Input is null)
         {

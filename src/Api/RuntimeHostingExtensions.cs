@@ -13,6 +13,9 @@ public static class RuntimeHostingExtensions
 
     public static WebApplicationBuilder AddSnnRuntime(this WebApplicationBuilder builder)
     {
+        // Kestrel binds its endpoints from configuration but not its limits: bind Kestrel:Limits
+        // (e.g. MaxRequestBodySize, 16 MB in appsettings.json) explicitly.
+        builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
         builder.Services.AddOptions<ModelLoaderOptions>().BindConfiguration(ModelsSection);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("SnnServe:Admin");
         builder.Services.AddOptions<PollingOptions>().BindConfiguration("SnnServe:Polling");

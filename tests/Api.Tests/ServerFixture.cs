@@ -46,6 +46,8 @@ public class ServerFixture : IAsyncLifetime
         SyntheticModel.Write(Path.Combine(_models.Path, "synthetic", "1"), Model);
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration["Kestrel:Endpoints:Rest:Url"] = "http://127.0.0.1:0";
+        builder.Configuration["Kestrel:Limits:MaxRequestBodySize"] = (2 * 1024 * 1024).ToString();
+        builder.Configuration["SnnServe:Grpc:MaxReceiveMessageBytes"] = (2 * 1024 * 1024).ToString();
         MetricsPort = FreePort();
         GrpcPort = FreePort();
         builder.Configuration["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}";
