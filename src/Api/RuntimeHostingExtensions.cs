@@ -16,6 +16,9 @@ public static class RuntimeHostingExtensions
         // Kestrel binds its endpoints from configuration but not its limits: bind Kestrel:Limits
         // (e.g. MaxRequestBodySize, 16 MB in appsettings.json) explicitly.
         builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
+        // Graceful shutdown: stop admitting, let in-flight requests finish for at most this long. Defaults to 30 s.
+        double shutdownSeconds = builder.Configuration.GetValue("SnnServe:ShutdownTimeoutSeconds", 30.0);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
         builder.Services.AddOptions<ModelLoaderOptions>().BindConfiguration(ModelsSection);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("SnnServe:Admin");
         builder.Services.AddOptions<PollingOptions>().BindConfiguration("SnnServe:Polling");

@@ -72,6 +72,9 @@ public class ServerFixture : IAsyncLifetime
         Client = new HttpClient { BaseAddress = new Uri(address) };
     }
 
+    /// <summary>Stops the host (graceful shutdown) without touching the client.</summary>
+    public Task StopServerAsync() => _app!.StopAsync();
+
     public async Task DisposeAsync()
     {
         Client.Dispose();
