@@ -21,6 +21,18 @@ internal sealed partial class RepositoryPoller(
 {
     private readonly Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
 
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Record what the startup load saw before the host reports started (ExecuteAsync runs on
+        // its own task), so a change made right after start is not mistaken for the baseline.
+        if (options.Value.IntervalSeconds > 0)
+        {
+            ScanOnce(initial: true);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         double seconds = options.Value.IntervalSeconds;
@@ -29,7 +41,6 @@ internal sealed partial class RepositoryPoller(
             return;
         }
 
-        ScanOnce(initial: true);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

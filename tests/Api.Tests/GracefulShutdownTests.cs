@@ -4,7 +4,12 @@ using SnnServe.TestSupport;
 
 namespace SnnServe.Api.Tests;
 
-/// <summary>Stopping the server while requests are in flight: every request it admitted is answered in full.</summary>
+/// <summary>
+/// Stopping the server while streams are in flight: every request the server admitted (it sent
+/// response headers) is answered in full. A request that fails before any response header — a
+/// refused connection, or an idle keep-alive connection the server closed as it stopped — was
+/// never admitted.
+/// </summary>
 public sealed class GracefulShutdownTests
 {
     [Fact]
@@ -16,17 +21,23 @@ public sealed class GracefulShutdownTests
         await server.Client.PostOkAsync("/v1/models/synthetic/classify", new { input });
         var requests = Enumerable.Range(0, 64).Select(async i =>
         {
+            HttpResponseMessage response;
             try
             {
-                HttpResponseMessage response = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify/stream", new { input, options = new { max_timesteps = 10, threshold = 1.0 } });
-                string body = await response.Content.ReadAsStringAsync();
-                return (Admitted: true, Status: response.StatusCode, Complete: body.Contains("event: result"));
+                var request = new HttpRequestMessage(HttpMethod.Post, "/v1/models/synthetic/classify/stream")
+                {
+                    Content = JsonContent.Create(new { input, options = new { max_timesteps = 10, threshold = 1.0 } }),
+                };
+                response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             }
-            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
+            catch (HttpRequestException)
             {
-                // Refused at connect: never admitted.
                 return (Admitted: false, Status: HttpStatusCode.ServiceUnavailable, Complete: false);
             }
+
+            // Admitted: from here on, any failure is a lost request and fails the test.
+            string body = await response.Content.ReadAsStringAsync();
+            return (Admitted: true, Status: response.StatusCode, Complete: body.Contains("event: result"));
         }).ToList();
 
         await Task.Delay(20);

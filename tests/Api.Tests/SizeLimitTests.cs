@@ -17,7 +17,11 @@ public sealed class SizeLimitTests(ServerFixture server) : IClassFixture<ServerF
     [InlineData("/v2/models/synthetic/infer", "error")]
     public async Task OversizedRestBody_413WithJsonError(string path, string field)
     {
-        HttpResponseMessage response = await server.Client.PostAsync(path, new StringContent(Oversized, Encoding.UTF8, "application/json"));
+        // Expect: 100-continue lets the server refuse before the client uploads the body, so the
+        // client reads the 413 instead of racing the server's connection close.
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(Oversized, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        HttpResponseMessage response = await server.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         JsonElement body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Contains("too large", body.GetProperty(field).GetString(), StringComparison.OrdinalIgnoreCase);
