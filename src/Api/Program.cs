@@ -6,6 +6,7 @@ builder.AddSnnTelemetry();
 builder.AddSnnGrpc();
 
 WebApplication app = builder.Build();
+app.UseRequestIds();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapAdminApi();

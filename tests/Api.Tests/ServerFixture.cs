@@ -60,6 +60,7 @@ public class ServerFixture : IAsyncLifetime
         builder.AddSnnTelemetry();
         builder.AddSnnGrpc();
         _app = builder.Build();
+        _app.UseRequestIds();
         _app.MapHealthApi();
         _app.MapModelsApi();
         _app.MapAdminApi();
