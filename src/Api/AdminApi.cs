@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using SnnServe.Runtime.Errors;
 using SnnServe.Runtime.Repository;
@@ -40,20 +38,16 @@ public static class AdminApi
     private static IResult? Authorize(HttpContext http)
     {
         string? token = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.Token;
-        if (string.IsNullOrEmpty(token))
+        switch (AdminToken.Check(token, http.Request.Headers.Authorization.ToString()))
         {
-            return TypedResults.Problem(detail: "the admin API is disabled: no admin token is configured (SnnServe:Admin:Token)", statusCode: StatusCodes.Status403Forbidden);
+            case AdminAccess.Disabled:
+                return TypedResults.Problem(detail: AdminToken.DisabledMessage, statusCode: StatusCodes.Status403Forbidden);
+            case AdminAccess.Denied:
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return TypedResults.Problem(detail: AdminToken.DeniedMessage, statusCode: StatusCodes.Status401Unauthorized);
+            default:
+                return null;
         }
-
-        string header = http.Request.Headers.Authorization.ToString();
-        byte[] given = Encoding.UTF8.GetBytes(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "");
-        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(Encoding.UTF8.GetBytes(token))))
-        {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return TypedResults.Problem(detail: "missing or wrong bearer token", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        return null;
     }
 
     private static IResult Run(Func<IResult> action)

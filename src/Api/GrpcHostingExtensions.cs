@@ -24,6 +24,7 @@ public static class GrpcHostingExtensions
     {
         app.MapGrpcService<KServeGrpcService>();
         app.MapGrpcService<ClassifierGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -84,3 +84,42 @@ public sealed class AdminApiTests(AdminServerFixture server) : IClassFixture<Adm
         Assert.Equal(HttpStatusCode.NotFound, (await Admin("/v1/admin/models/absent/load")).StatusCode);
     }
 }
+
+public sealed class AdminGrpcTests(AdminServerFixture server) : IClassFixture<AdminServerFixture>
+{
+    private Contracts.V1.Admin.AdminClient Client() => new(Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}"));
+
+    private static Grpc.Core.Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    [Fact]
+    public async Task WrongOrMissingToken_Unauthenticated_RightToken_UnloadAndLoad()
+    {
+        var client = Client();
+        var request = new Contracts.V1.ModelRequest { Name = "synthetic" };
+        var missing = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.UnloadModelAsync(request));
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, missing.StatusCode);
+        var wrong = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.UnloadModelAsync(request, Bearer("nope")));
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, wrong.StatusCode);
+
+        await client.UnloadModelAsync(request, Bearer(AdminServerFixture.Token));
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/v1/models/synthetic")).StatusCode);
+        var gone = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.UnloadModelAsync(request, Bearer(AdminServerFixture.Token)));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, gone.StatusCode);
+
+        Contracts.V1.LoadModelResponse loaded = await client.LoadModelAsync(request, Bearer(AdminServerFixture.Token));
+        Assert.Contains(1L, loaded.Live);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/v1/models/synthetic")).StatusCode);
+    }
+}
+
+public sealed class AdminGrpcDisabledTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task NoTokenConfigured_PermissionDenied()
+    {
+        var client = new Contracts.V1.Admin.AdminClient(Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}"));
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await client.UnloadModelAsync(new Contracts.V1.ModelRequest { Name = "synthetic" }, new Grpc.Core.Metadata { { "authorization", "Bearer x" } }));
+        Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, error.StatusCode);
+    }
+}
