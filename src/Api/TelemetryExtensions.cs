@@ -1,3 +1,4 @@
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using SnnServe.Runtime.Telemetry;
@@ -6,7 +7,8 @@ namespace SnnServe.Api;
 
 /// <summary>
 /// OpenTelemetry, wired once: the runtime's meter and activity source (contract 4) plus ASP.NET
-/// Core's own, exported in Prometheus text at <c>/metrics</c> on the metrics endpoint (port 8002).
+/// Core's own, exported in Prometheus text at <c>/metrics</c> on the metrics endpoint (port 8002), and
+/// over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -15,7 +17,15 @@ public static class TelemetryExtensions
 
     public static WebApplicationBuilder AddSnnTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry()
+        var otel = builder.Services.AddOpenTelemetry();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Metrics and traces also go to an OTLP collector (endpoint, protocol and headers from the
+            // standard OTEL_EXPORTER_OTLP_* settings).
+            otel.UseOtlpExporter();
+        }
+
+        otel
             .WithMetrics(metrics => metrics
                 .AddMeter(SnnServeMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
