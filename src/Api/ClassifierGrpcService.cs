@@ -53,22 +53,28 @@ public sealed class ClassifierGrpcService(SnnInferenceEngine engine, ModelReposi
         }
     }
 
-    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
-    {
-        var response = new ListModelsResponse();
-        foreach (LoadedModel m in repository.Models)
-        {
-            response.Models.Add(new ModelInfo
-            {
-                Name = m.Name, Version = m.Version, Platform = m.Platform, Labels = { m.Labels },
-                InputShape = { m.InputShape.Channels, m.InputShape.Height, m.InputShape.Width },
-                ExitPolicy = m.DefaultPolicy.Kind, ExitThreshold = m.DefaultPolicy.Threshold, MaxTimesteps = m.DefaultPolicy.MaxTimesteps,
-                Description = m.Manifest.Description ?? "",
-            });
-        }
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListModelsResponse { Models = { repository.Models.Select(Info) } });
 
-        return Task.FromResult(response);
+    public override Task<ModelInfo> DescribeModel(DescribeModelRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return Task.FromResult(Info(repository.Resolve(request.Name, request.Version == 0 ? null : request.Version)));
+        }
+        catch (SnnServeException ex)
+        {
+            throw ErrorMapping.Rpc(ex);
+        }
     }
+
+    private static ModelInfo Info(LoadedModel m) => new()
+    {
+        Name = m.Name, Version = m.Version, Platform = m.Platform, Labels = { m.Labels },
+        InputShape = { m.InputShape.Channels, m.InputShape.Height, m.InputShape.Width },
+        ExitPolicy = m.DefaultPolicy.Kind, ExitThreshold = m.DefaultPolicy.Threshold, MaxTimesteps = m.DefaultPolicy.MaxTimesteps,
+        Description = m.Manifest.Description ?? "",
+    };
 
     private static InferenceRequest ToRuntime(ClassifyRequest request, ServerCallContext context)
     {

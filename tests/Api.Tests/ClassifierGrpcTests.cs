@@ -45,6 +45,10 @@ public sealed class ClassifierGrpcTests(ServerFixture server) : IClassFixture<Se
         ModelInfo model = Assert.Single(models.Models);
         Assert.Equal(("synthetic", 1L, "snn"), (model.Name, model.Version, model.Platform));
         Assert.Equal([1, 12, 12], model.InputShape);
+        ModelInfo described = await Client().DescribeModelAsync(new DescribeModelRequest { Name = "synthetic", Version = 1 });
+        Assert.Equal(model, described);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await Client().DescribeModelAsync(new DescribeModelRequest { Name = "ghost" }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 
     [Theory]
