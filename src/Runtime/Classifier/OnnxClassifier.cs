@@ -14,21 +14,13 @@ namespace SnnServe.Runtime.Classifier;
 /// </summary>
 public sealed class OnnxClassifier : IDisposable
 {
-    private static readonly RunOptions s_runOptions = new();
-    private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
-    private readonly long[] _inputShape;
-    private volatile bool _disposed;
+    private readonly SingleTensorSession _session;
 
     private OnnxClassifier(InferenceSession session, string provider, Shape3 input, int classes, string inputName, string outputName)
     {
-        _session = session;
+        _session = new SingleTensorSession(session, inputName, outputName, input);
         ExecutionProvider = provider;
         Classes = classes;
-        _inputName = inputName;
-        _outputName = outputName;
-        _inputShape = [1, input.Channels, input.Height, input.Width];
     }
 
     public string ExecutionProvider { get; }
@@ -74,9 +66,7 @@ public sealed class OnnxClassifier : IDisposable
     /// <summary>Writes the logits of one input (channel-first) into <paramref name="logits"/>. Thread-safe.</summary>
     public void Run(float[] inputChw, Span<float> logits)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputChw, _inputShape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(inputChw);
         ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
         if (values.Length != Classes)
         {
@@ -86,9 +76,5 @@ public sealed class OnnxClassifier : IDisposable
         values.CopyTo(logits);
     }
 
-    public void Dispose()
-    {
-        _disposed = true;
-        _session.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 }

@@ -13,23 +13,13 @@ namespace SnnServe.Runtime.Scout;
 /// </summary>
 public sealed class OnnxScout : IDisposable
 {
-    // Stateless and reusable across threads; ORT does not accept a null RunOptions.
-    private static readonly RunOptions s_runOptions = new();
-
-    private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
-    private readonly long[] _inputShape;
-    private volatile bool _disposed;
+    private readonly SingleTensorSession _session;
 
     private OnnxScout(InferenceSession session, string provider, Shape3 input, string inputName, string outputName)
     {
-        _session = session;
+        _session = new SingleTensorSession(session, inputName, outputName, input);
         ExecutionProvider = provider;
         Input = input;
-        _inputName = inputName;
-        _outputName = outputName;
-        _inputShape = [1, input.Channels, input.Height, input.Width];
     }
 
     /// <summary>The ORT execution provider in use: <c>CUDAExecutionProvider</c> or <c>CPUExecutionProvider</c>.</summary>
@@ -97,10 +87,7 @@ public sealed class OnnxScout : IDisposable
     /// </summary>
     public void Run(float[] inputChw, Span<float> map)
     {
-        // A disposed native session must never be entered: that is a crash, not an exception.
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputChw, _inputShape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(inputChw);
         ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
         if (values.Length != MapHeight * MapWidth)
         {
@@ -114,20 +101,15 @@ public sealed class OnnxScout : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _disposed = true;
-        _session.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 
     private void Probe(string fileName)
     {
         var blank = new float[Input.Size];
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(blank, _inputShape);
         IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _session.Run(s_runOptions, [_inputName], [input], [_outputName]);
+            outputs = _session.Run(blank);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -139,14 +121,14 @@ public sealed class OnnxScout : IDisposable
             long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
             if (shape.Length != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] < 1 || shape[3] < 1)
             {
-                throw new ModelLoadException(fileName, "outputs." + _outputName, $"produced shape [{string.Join(", ", shape)}], expected [1, 1, h, w]");
+                throw new ModelLoadException(fileName, "outputs." + _session.OutputName, $"produced shape [{string.Join(", ", shape)}], expected [1, 1, h, w]");
             }
 
             MapHeight = (int)shape[2];
             MapWidth = (int)shape[3];
             if (MapHeight > Input.Height || MapWidth > Input.Width)
             {
-                throw new ModelLoadException(fileName, "outputs." + _outputName, $"map {MapHeight}x{MapWidth} is larger than the input {Input.Height}x{Input.Width}");
+                throw new ModelLoadException(fileName, "outputs." + _session.OutputName, $"map {MapHeight}x{MapWidth} is larger than the input {Input.Height}x{Input.Width}");
             }
         }
     }
