@@ -14,13 +14,13 @@ namespace SnnServe.Api;
 /// message per timestep, the last with the answer) and the model list. The call deadline is the
 /// request's anytime deadline; errors map through <see cref="ErrorMapping"/>.
 /// </summary>
-public sealed class ClassifierGrpcService(SnnInferenceEngine engine, ModelRepository repository) : Classifier.ClassifierBase
+public sealed class ClassifierGrpcService(IInferenceEngine engine, ModelRepository repository) : Classifier.ClassifierBase
 {
-    public override Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
+    public override async Task<ClassifyResponse> Classify(ClassifyRequest request, ServerCallContext context)
     {
         try
         {
-            return Task.FromResult(Response(engine.Infer(ToRuntime(request, context), context.CancellationToken)));
+            return Response(await engine.InferAsync(ToRuntime(request, context), context.CancellationToken));
         }
         catch (SnnServeException ex)
         {
@@ -100,6 +100,7 @@ public sealed class ClassifierGrpcService(SnnInferenceEngine engine, ModelReposi
                 Source = o.HasSource ? o.Source : null,
                 Seed = o.HasSeed ? o.Seed : null,
                 Modulation = o.HasModulation ? o.Modulation : null,
+                Priority = o.HasPriority ? o.Priority : null,
                 Deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero),
             },
         };

@@ -23,6 +23,9 @@ public sealed class ClassifyBodyOptions
     public ulong? Seed { get; set; }
     public bool? Modulation { get; set; }
 
+    /// <summary>Queue priority: 0 high, 1 normal (the default), 2 low.</summary>
+    public int? Priority { get; set; }
+
     /// <summary>Anytime deadline in milliseconds from arrival.</summary>
     [JsonPropertyName("timeout_ms")]
     public int? TimeoutMs { get; set; }

@@ -28,12 +28,41 @@ public static class ErrorMapping
     };
 
     /// <summary>The <see cref="Grpc.Core.RpcException"/> for <paramref name="error"/>.</summary>
-    public static Grpc.Core.RpcException Rpc(SnnServeException error) =>
-        new(new Grpc.Core.Status(GrpcStatus(error.Kind), error.Message));
+    /// <remarks>A retry hint becomes the <c>retry-after</c> trailer (whole seconds) and <c>grpc-retry-pushback-ms</c>.</remarks>
+    public static Grpc.Core.RpcException Rpc(SnnServeException error)
+    {
+        var status = new Grpc.Core.Status(GrpcStatus(error.Kind), error.Message);
+        if (error.RetryAfter is not { } retry)
+        {
+            return new Grpc.Core.RpcException(status);
+        }
 
-    /// <summary>A ProblemDetails result for <paramref name="error"/>.</summary>
-    public static IResult Problem(SnnServeException error) =>
-        TypedResults.Problem(detail: error.Message, statusCode: HttpStatus(error.Kind), title: error.Kind.ToString());
+        return new Grpc.Core.RpcException(status, new Grpc.Core.Metadata
+        {
+            { "retry-after", RetryAfterSeconds(retry) },
+            { "grpc-retry-pushback-ms", ((long)retry.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        });
+    }
+
+    /// <summary>A ProblemDetails result for <paramref name="error"/>, with <c>Retry-After</c> when the error carries a retry hint.</summary>
+    public static IResult Problem(SnnServeException error)
+    {
+        IResult problem = TypedResults.Problem(detail: error.Message, statusCode: HttpStatus(error.Kind), title: error.Kind.ToString());
+        return error.RetryAfter is { } retry ? new RetryAfterResult(problem, RetryAfterSeconds(retry)) : problem;
+    }
+
+    // Retry-After takes whole seconds; round up so a client never retries too early.
+    private static string RetryAfterSeconds(TimeSpan retry) =>
+        ((long)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class RetryAfterResult(IResult inner, string seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 
     /// <summary>A 400 ProblemDetails result for a malformed body.</summary>
     public static IResult BadRequest(string detail) =>

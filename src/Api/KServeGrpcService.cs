@@ -14,7 +14,7 @@ namespace SnnServe.Api;
 /// batch ≥ 1, requested outputs, request parameters and the call deadline as an anytime deadline.
 /// Errors map through <see cref="ErrorMapping"/> (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, …).
 /// </summary>
-public sealed class KServeGrpcService(SnnInferenceEngine engine, ModelRepository repository, ServerReadiness readiness)
+public sealed class KServeGrpcService(IInferenceEngine engine, ModelRepository repository, ServerReadiness readiness)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
@@ -45,7 +45,7 @@ public sealed class KServeGrpcService(SnnInferenceEngine engine, ModelRepository
         return response;
     });
 
-    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context) => Guard(() =>
+    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context) => GuardAsync(async () =>
     {
         LoadedModel model = Resolve(request.ModelName, request.ModelVersion);
         if (request.Inputs.Count != 1)
@@ -58,7 +58,7 @@ public sealed class KServeGrpcService(SnnInferenceEngine engine, ModelRepository
         float[] data = ReadData(input, request.RawInputContents);
         string[] outputs = KServeProtocol.CheckOutputs(request.Outputs.Select(o => o.Name).ToArray());
         InferenceOptions options = ReadParameters(request.Parameters, context.Deadline);
-        InferenceResult[] results = KServeProtocol.InferBatch(engine, model, data, batch, options, "kserve-grpc", request.Id, context.CancellationToken);
+        InferenceResult[] results = await KServeProtocol.InferBatchAsync(engine, model, data, batch, options, "kserve-grpc", request.Id, context.CancellationToken);
 
         var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version.ToString(), Id = request.Id };
         foreach (string name in outputs)
@@ -136,6 +136,7 @@ public sealed class KServeGrpcService(SnnInferenceEngine engine, ModelRepository
             Source = Text("readout_source"),
             Seed = Integer("seed") is { } seed ? unchecked((ulong)seed) : null,
             Modulation = p.TryGetValue("modulation", out var m) ? m.BoolParam : null,
+            Priority = (int?)Integer("priority"),
             Deadline = deadline == DateTime.MaxValue ? null : new DateTimeOffset(deadline.ToUniversalTime(), TimeSpan.Zero),
         };
     }
@@ -150,6 +151,18 @@ public sealed class KServeGrpcService(SnnInferenceEngine engine, ModelRepository
         return long.TryParse(version, out long v) && v > 0
             ? repository.Resolve(name, v)
             : throw KServeProtocol.Invalid($"version '{version}' is not a positive integer");
+    }
+
+    private static async Task<T> GuardAsync<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (SnnServeException ex)
+        {
+            throw ErrorMapping.Rpc(ex);
+        }
     }
 
     private static Task<T> Guard<T>(Func<T> action)

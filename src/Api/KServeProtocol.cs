@@ -68,8 +68,8 @@ public static class KServeProtocol
         return unknown is null ? requested.ToArray() : throw Invalid($"unknown output '{unknown}' (known: {string.Join(", ", OutputNames)})");
     }
 
-    /// <summary>Runs every item of a batch and returns the answers in order.</summary>
-    public static InferenceResult[] InferBatch(SnnInferenceEngine engine, LoadedModel model, float[] data, int batch, InferenceOptions options, string protocol, string? id, CancellationToken ct)
+    /// <summary>Runs every item of a batch (concurrently, so the scheduler can step them together) and returns the answers in order.</summary>
+    public static async Task<InferenceResult[]> InferBatchAsync(IInferenceEngine engine, LoadedModel model, float[] data, int batch, InferenceOptions options, string protocol, string? id, CancellationToken ct)
     {
         int size = model.InputShape.Size;
         if (data.Length != (long)batch * size)
@@ -77,16 +77,16 @@ public static class KServeProtocol
             throw Invalid($"input data has {data.Length} elements; the shape needs {(long)batch * size}");
         }
 
-        var results = new InferenceResult[batch];
+        var pending = new Task<InferenceResult>[batch];
         for (int b = 0; b < batch; b++)
         {
-            results[b] = engine.Infer(new InferenceRequest
+            pending[b] = engine.InferAsync(new InferenceRequest
             {
                 Model = model.Name, Version = model.Version, Input = data.AsMemory(b * size, size), Options = options, Protocol = protocol, Id = id,
-            }, ct);
+            }, ct).AsTask();
         }
 
-        return results;
+        return await Task.WhenAll(pending);
     }
 
     /// <summary>An output tensor's values across the batch, as a typed array.</summary>

@@ -23,9 +23,9 @@ public static class KServeRestApi
         models.MapGet("/versions/{version}", (string name, string version, ModelRepository repository) => WithVersion(version, v => Metadata(repository, name, v)));
         models.MapGet("/ready", (string name, ModelRepository repository) => Ready(repository, name, null));
         models.MapGet("/versions/{version}/ready", (string name, string version, ModelRepository repository) => WithVersion(version, v => Ready(repository, name, v)));
-        models.MapPost("/infer", (string name, HttpRequest http, SnnInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct) =>
+        models.MapPost("/infer", (string name, HttpRequest http, IInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct) =>
             InferAsync(name, null, http, engine, repository, time, ct));
-        models.MapPost("/versions/{version}/infer", (string name, string version, HttpRequest http, SnnInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct) =>
+        models.MapPost("/versions/{version}/infer", (string name, string version, HttpRequest http, IInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct) =>
             WithVersionAsync(version, v => InferAsync(name, v, http, engine, repository, time, ct)));
         return app;
     }
@@ -50,7 +50,7 @@ public static class KServeRestApi
         return Results.Json(new { name = m.Name, ready = !m.Retired });
     });
 
-    private static async Task<IResult> InferAsync(string name, long? version, HttpRequest http, SnnInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> InferAsync(string name, long? version, HttpRequest http, IInferenceEngine engine, ModelRepository repository, TimeProvider time, CancellationToken ct)
     {
         DateTimeOffset arrived = time.GetUtcNow();
         JsonNode? body;
@@ -78,7 +78,7 @@ public static class KServeRestApi
             var (batch, data) = ReadInput(request, model);
             InferenceOptions options = ReadParameters(request["parameters"] as JsonObject, arrived);
             string[] requested = RequestedOutputs(request);
-            InferenceResult[] results = KServeProtocol.InferBatch(engine, model, data, batch, options, "kserve-rest", request["id"]?.GetValue<string>(), ct);
+            InferenceResult[] results = await KServeProtocol.InferBatchAsync(engine, model, data, batch, options, "kserve-rest", request["id"]?.GetValue<string>(), ct);
             return Results.Json(new
             {
                 model_name = model.Name,
@@ -160,6 +160,7 @@ public static class KServeRestApi
             Source = p["readout_source"]?.GetValue<string>(),
             Seed = p["seed"]?.GetValue<ulong>(),
             Modulation = p["modulation"]?.GetValue<bool>(),
+            Priority = p["priority"]?.GetValue<int>(),
             Deadline = timeout is { } ms ? arrived.AddMilliseconds(ms) : null,
         };
     }

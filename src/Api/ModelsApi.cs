@@ -26,21 +26,33 @@ public static class ModelsApi
         RouteGroupBuilder v1 = app.MapGroup("/v1/models");
         v1.MapGet("/", (ModelRepository repository) => Results.Json(repository.Models.Select(m => Describe(m, repository)), Json));
         v1.MapGet("/{name}", (string name, ModelRepository repository) => Run(() => Results.Json(Describe(repository.Resolve(name), repository), Json)));
-        v1.MapPost("/{name}/classify", (string name, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
+        v1.MapPost("/{name}/classify", (string name, HttpRequest request, IInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
             ClassifyAsync(name, null, request, engine, time, ct));
-        v1.MapPost("/{name}/classify/stream", (string name, HttpContext http, SnnInferenceEngine engine, TimeProvider time) =>
+        v1.MapPost("/{name}/classify/stream", (string name, HttpContext http, IInferenceEngine engine, TimeProvider time) =>
             StreamAsync(name, null, http, engine, time));
-        v1.MapPost("/{name}/versions/{version:long}/classify/stream", (string name, long version, HttpContext http, SnnInferenceEngine engine, TimeProvider time) =>
+        v1.MapPost("/{name}/versions/{version:long}/classify/stream", (string name, long version, HttpContext http, IInferenceEngine engine, TimeProvider time) =>
             StreamAsync(name, version, http, engine, time));
-        v1.MapPost("/{name}/versions/{version:long}/classify", (string name, long version, HttpRequest request, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
+        v1.MapPost("/{name}/versions/{version:long}/classify", (string name, long version, HttpRequest request, IInferenceEngine engine, TimeProvider time, CancellationToken ct) =>
             ClassifyAsync(name, version, request, engine, time, ct));
         return app;
     }
 
-    private static async Task<IResult> ClassifyAsync(string name, long? version, HttpRequest http, SnnInferenceEngine engine, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ClassifyAsync(string name, long? version, HttpRequest http, IInferenceEngine engine, TimeProvider time, CancellationToken ct)
     {
         var (request, error) = await ReadRequestAsync(name, version, http, time, ct);
-        return request is null ? error! : Run(() => Results.Json(Answer(engine.Infer(request, ct)), Json));
+        if (request is null)
+        {
+            return error!;
+        }
+
+        try
+        {
+            return Results.Json(Answer(await engine.InferAsync(request, ct)), Json);
+        }
+        catch (SnnServeException ex)
+        {
+            return ErrorMapping.Problem(ex);
+        }
     }
 
     /// <summary>
@@ -48,7 +60,7 @@ public static class ModelsApi
     /// far, whether the policy would exit) and a final <c>result</c> event carrying the answer. Errors
     /// found before the first event are ProblemDetails; a later failure is an <c>error</c> event.
     /// </summary>
-    private static async Task StreamAsync(string name, long? version, HttpContext http, SnnInferenceEngine engine, TimeProvider time)
+    private static async Task StreamAsync(string name, long? version, HttpContext http, IInferenceEngine engine, TimeProvider time)
     {
         CancellationToken ct = http.RequestAborted;
         var (request, error) = await ReadRequestAsync(name, version, http.Request, time, ct);
@@ -148,6 +160,7 @@ public static class ModelsApi
             {
                 Policy = o.Policy, Threshold = o.Threshold, StableSteps = o.StableSteps, MinTimesteps = o.MinTimesteps,
                 MaxTimesteps = o.MaxTimesteps, Source = o.Source, Seed = o.Seed, Modulation = o.Modulation,
+                Priority = o.Priority,
                 Deadline = o.TimeoutMs is { } ms ? arrived.AddMilliseconds(ms) : null,
             },
         }, null);

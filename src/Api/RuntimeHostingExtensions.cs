@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using SnnServe.Runtime.Engine;
+using SnnServe.Runtime.Kernels;
 using SnnServe.Runtime.Repository;
+using SnnServe.Runtime.Scheduling;
 using SnnServe.Runtime.Telemetry;
 
 namespace SnnServe.Api;
@@ -10,6 +12,9 @@ public static class RuntimeHostingExtensions
 {
     /// <summary>Configuration section of the model loader options.</summary>
     public const string ModelsSection = "SnnServe:Models";
+
+    /// <summary>Configuration section of the scheduler options.</summary>
+    public const string SchedulerSection = "SnnServe:Scheduler";
 
     public static WebApplicationBuilder AddSnnRuntime(this WebApplicationBuilder builder)
     {
@@ -30,10 +35,19 @@ public static class RuntimeHostingExtensions
         builder.Services.AddSingleton<ModelLoader>();
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<SnnServeMetrics>();
-        builder.Services.AddSingleton<SnnInferenceEngine>(sp => new SnnInferenceEngine(
-            sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<SnnServeMetrics>(),
-            sp.GetRequiredService<ModelLoaderOptions>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IInferenceEngine>(sp => sp.GetRequiredService<SnnInferenceEngine>());
+        builder.Services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerSection).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        builder.Services.AddSingleton(sp => new ScheduledInferenceEngine(
+            sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<SnnServeMetrics>(), sp.GetRequiredService<ModelLoaderOptions>(),
+            sp.GetRequiredService<IOptions<SchedulerOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            ExecutionBackends.Create(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.Backend, sp.GetRequiredService<ModelLoaderOptions>().PreferCuda,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("SnnServe.Backend")),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<TimestepScheduler>()));
+        builder.Services.AddSingleton<IInferenceEngine>(sp => sp.GetRequiredService<ScheduledInferenceEngine>());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<ScheduledInferenceEngine>().Direct);
         builder.Services.AddSingleton<ServerReadiness>();
         builder.Services.AddHostedService<ModelStartup>();
         builder.Services.AddHostedService<RepositoryPoller>();

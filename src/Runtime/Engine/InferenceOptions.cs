@@ -34,4 +34,7 @@ public sealed record InferenceOptions
     /// flagged <c>deadline</c>; if not one timestep has run it fails with DeadlineExceeded.
     /// </summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Queue priority under the scheduler: 0 high, 1 normal (the default), 2 low.</summary>
+    public int? Priority { get; init; }
 }

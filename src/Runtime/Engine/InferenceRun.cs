@@ -64,7 +64,12 @@ internal sealed class InferenceRun : IDisposable
     public ReadOnlySpan<float> Probabilities => _context.Probabilities;
 
     /// <summary>Resolves the model, validates the request, takes a lease and prepares the first timestep.</summary>
-    public static InferenceRun Start(ModelRepository repository, INetworkKernel kernel, TimeProvider time, int serverMaxTimesteps, InferenceRequest request)
+    /// <remarks>
+    /// With <paramref name="prepare"/> false the scout and encoder are left to the caller
+    /// (<see cref="Normalise"/>, a batched scout into <see cref="Attention"/>, <see cref="PrepareEncoder"/>).
+    /// </remarks>
+    public static InferenceRun Start(ModelRepository repository, INetworkKernel kernel, TimeProvider time, int serverMaxTimesteps, InferenceRequest request,
+        bool prepare = true)
     {
         long started = time.GetTimestamp();
         LoadedModel model = repository.Resolve(request.Model, request.Version);
@@ -87,7 +92,11 @@ internal sealed class InferenceRun : IDisposable
             bool modulated = model.Scout is not null && request.Options.Modulation != false;
             context = model.RentContext();
             var run = new InferenceRun(model, context, kernel, time, started, policy, seed, modulated, request);
-            run.Prepare();
+            if (prepare)
+            {
+                run.Prepare();
+            }
+
             return run;
         }
         catch
@@ -109,14 +118,27 @@ internal sealed class InferenceRun : IDisposable
     public ExitDecision Step()
     {
         long t0 = _time.GetTimestamp();
+        Encode();
+        _kernel.Step(_model.Network, _context.State);
+        return Evaluate(_time.GetElapsedTime(t0).TotalSeconds);
+    }
+
+    /// <summary>Encodes the next timestep's input into <see cref="State"/> (the first half of <see cref="Step"/>).</summary>
+    public void Encode() => _context.Encoder.Encode(_context.State);
+
+    /// <summary>
+    /// Evaluates the exit policy on the readout of the timestep just run (the second half of
+    /// <see cref="Step"/>); <paramref name="stepSeconds"/> is added to the request's step time.
+    /// </summary>
+    public ExitDecision Evaluate(double stepSeconds)
+    {
+        long t0 = _time.GetTimestamp();
         NetworkState state = _context.State;
-        _context.Encoder.Encode(state);
-        _kernel.Step(_model.Network, state);
         ReadOnlySpan<float> logits = Policy.Source == ReadoutSource.Mean ? state.ReadoutSum : state.Readout;
         float scale = Policy.Source == ReadoutSource.Mean ? 1f / state.Timestep : 1f;
         Exit.Probabilities.Softmax(logits, scale, _context.Probabilities);
         ExitDecision decision = Policy.Evaluate(_context.Probabilities, state.Timestep, ref _progress);
-        _stepSeconds += _time.GetElapsedTime(t0).TotalSeconds;
+        _stepSeconds += stepSeconds + _time.GetElapsedTime(t0).TotalSeconds;
         return decision;
     }
 
@@ -199,6 +221,24 @@ internal sealed class InferenceRun : IDisposable
     private void Prepare()
     {
         long t0 = _time.GetTimestamp();
+        Normalise();
+        if (Modulated)
+        {
+            _model.Scout!.Run(_context.NormalisedInput, _context.Attention);
+        }
+
+        PrepareEncoder(_time.GetElapsedTime(t0).TotalSeconds);
+    }
+
+    /// <summary>The normalised input (x − mean) / std, channel-first, once <see cref="Normalise"/> has run: what the scout sees.</summary>
+    public float[] NormalisedInput => _context.NormalisedInput;
+
+    /// <summary>Where the scout's h × w attention map goes before <see cref="PrepareEncoder"/>.</summary>
+    public float[] Attention => _context.Attention;
+
+    /// <summary>Writes (x − mean) / std of the request's input into <see cref="NormalisedInput"/>.</summary>
+    public void Normalise()
+    {
         InputSpec input = _model.Input;
         ReadOnlySpan<float> raw = Request.Input.Span;
         float[] normalised = _context.NormalisedInput;
@@ -207,21 +247,28 @@ internal sealed class InferenceRun : IDisposable
         {
             normalised[i] = (raw[i] - input.Mean) * inverseStd;
         }
+    }
 
+    /// <summary>
+    /// Prepares the encoder from the raw input and, when <see cref="Modulated"/>, the attention map
+    /// already in <see cref="Attention"/>; <paramref name="scoutSeconds"/> is the time the scout took.
+    /// </summary>
+    public void PrepareEncoder(double scoutSeconds)
+    {
+        long t1 = _time.GetTimestamp();
         ReadOnlySpan<float> attention = default;
         int mapHeight = 0, mapWidth = 0;
         if (Modulated)
         {
-            _model.Scout!.Run(normalised, _context.Attention);
             attention = _context.Attention;
-            mapHeight = _model.Scout.MapHeight;
+            mapHeight = _model.Scout!.MapHeight;
             mapWidth = _model.Scout.MapWidth;
-            _scoutSeconds = _time.GetElapsedTime(t0).TotalSeconds;
+            _scoutSeconds = scoutSeconds;
         }
 
-        long t1 = _time.GetTimestamp();
         ScoutSpec? scout = _model.Manifest.Scout;
-        _context.Encoder.Prepare(_context.State, raw, _model.Encoder, _model.EncoderSettings.Gain, input.Mean, input.Std,
+        InputSpec input = _model.Input;
+        _context.Encoder.Prepare(_context.State, Request.Input.Span, _model.Encoder, _model.EncoderSettings.Gain, input.Mean, input.Std,
             attention, mapHeight, mapWidth, _model.Modulation, scout?.Strength ?? 0f, Seed);
         _encodeSeconds = _time.GetElapsedTime(t1).TotalSeconds;
     }

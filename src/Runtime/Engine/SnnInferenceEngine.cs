@@ -267,7 +267,7 @@ public sealed class SnnInferenceEngine(
         run.Dispose();
     }
 
-    private static string Outcome(Exception ex) => ex switch
+    internal static string Outcome(Exception ex) => ex switch
     {
         SnnServeException { Kind: var kind } => kind switch
         {

@@ -12,4 +12,10 @@ public class SnnServeException : Exception
 
     /// <summary>What went wrong, in the closed vocabulary the transports map.</summary>
     public ErrorKind Kind { get; }
+
+    /// <summary>
+    /// For <see cref="ErrorKind.ResourceExhausted"/> and <see cref="ErrorKind.Unavailable"/>: when a
+    /// retry is worth trying (HTTP <c>Retry-After</c>, gRPC <c>retry-after</c> trailer); null when unknown.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -21,55 +21,92 @@ public sealed class EventDrivenKernel : INetworkKernel
 
     public void Step(SnnNetwork network, NetworkState state)
     {
-        ReadOnlySpan<int> events = state.InputEvents.AsSpan(0, state.InputEventCount);
-        ReadOnlySpan<float> values = state.Input;
-        bool binary = state.InputBinary;
-
         for (int l = 0; l < network.Hidden.Count; l++)
         {
-            LayerState buffers = state.Layers[l];
-            switch (network.Hidden[l])
-            {
-                case SpikingLayer spiking:
-                {
-                    Span<float> current = buffers.Current;
-                    if (l == 0 && state.InputStatic && state.FirstLayerCacheValid)
-                    {
-                        state.FirstLayerCache.CopyTo(current);
-                    }
-                    else
-                    {
-                        (l == 0 ? state.FirstLayerBias : spiking.Synapse.Bias).CopyTo(current);
-                        long ops = spiking.Synapse.Scatter(events, values, binary, current);
-                        Account(state, ops, binary);
-                        if (l == 0 && state.InputStatic)
-                        {
-                            current.CopyTo(state.FirstLayerCache);
-                            state.FirstLayerCacheValid = true;
-                        }
-                    }
-
-                    int count = AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
-                    buffers.EventCount = count;
-                    state.SpikesPerLayer[l] += count;
-                    binary = true;
-                    break;
-                }
-
-                case PoolLayer pool:
-                    Pool(pool, events, buffers);
-                    binary = pool.Kind == PoolKind.Max;
-                    break;
-            }
-
-            events = buffers.Events.AsSpan(0, buffers.EventCount);
-            values = buffers.Out;
+            StepLayer(network, state, l);
         }
 
+        StepReadout(network, state);
+    }
+
+    /// <summary>
+    /// Advances several requests of one network by one timestep, layer by layer across the batch,
+    /// so each layer's weights are reused from cache by every request before the next layer runs.
+    /// Every state sees exactly the float operations of <see cref="Step"/> (results are bit-identical).
+    /// </summary>
+    public void StepBatch(SnnNetwork network, ReadOnlySpan<NetworkState> states)
+    {
+        for (int l = 0; l < network.Hidden.Count; l++)
+        {
+            foreach (NetworkState state in states)
+            {
+                StepLayer(network, state, l);
+            }
+        }
+
+        foreach (NetworkState state in states)
+        {
+            StepReadout(network, state);
+        }
+    }
+
+    // Layer l's input: the request's encoded input for l = 0, else layer l−1's output.
+    private static (ReadOnlyMemory<int> Events, float[] Values, bool Binary) LayerInput(SnnNetwork network, NetworkState state, int l)
+    {
+        if (l == 0)
+        {
+            return (state.InputEvents.AsMemory(0, state.InputEventCount), state.Input, state.InputBinary);
+        }
+
+        LayerState below = state.Layers[l - 1];
+        bool binary = network.Hidden[l - 1] is not PoolLayer { Kind: PoolKind.Average };
+        return (below.Events.AsMemory(0, below.EventCount), below.Out, binary);
+    }
+
+    private static void StepLayer(SnnNetwork network, NetworkState state, int l)
+    {
+        var (events, values, binary) = LayerInput(network, state, l);
+        LayerState buffers = state.Layers[l];
+        switch (network.Hidden[l])
+        {
+            case SpikingLayer spiking:
+            {
+                Span<float> current = buffers.Current;
+                if (l == 0 && state.InputStatic && state.FirstLayerCacheValid)
+                {
+                    state.FirstLayerCache.CopyTo(current);
+                }
+                else
+                {
+                    (l == 0 ? state.FirstLayerBias : spiking.Synapse.Bias).CopyTo(current);
+                    long ops = spiking.Synapse.Scatter(events.Span, values, binary, current);
+                    Account(state, ops, binary);
+                    if (l == 0 && state.InputStatic)
+                    {
+                        current.CopyTo(state.FirstLayerCache);
+                        state.FirstLayerCacheValid = true;
+                    }
+                }
+
+                int count = AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
+                buffers.EventCount = count;
+                state.SpikesPerLayer[l] += count;
+                break;
+            }
+
+            case PoolLayer pool:
+                Pool(pool, events.Span, buffers);
+                break;
+        }
+    }
+
+    private static void StepReadout(SnnNetwork network, NetworkState state)
+    {
+        var (events, values, binary) = LayerInput(network, state, network.Hidden.Count);
         ReadoutLayer readout = network.Readout;
         Span<float> readoutCurrent = state.ReadoutCurrent;
         readout.Synapse.Bias.CopyTo(readoutCurrent);
-        Account(state, readout.Synapse.Scatter(events, values, binary, readoutCurrent), binary);
+        Account(state, readout.Synapse.Scatter(events.Span, values, binary, readoutCurrent), binary);
         Integrate(readout.Alpha, state.Readout, state.ReadoutSum, readoutCurrent);
         state.Timestep++;
     }

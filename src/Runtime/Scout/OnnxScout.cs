@@ -70,7 +70,7 @@ public sealed class OnnxScout : IDisposable
                 throw new ModelLoadException(fileName, "outputs." + outputName, $"expected float32 [N, 1, h, w], found {outputMeta.ElementDataType} of rank {outputMeta.Dimensions.Length}");
             }
 
-            var scout = new OnnxScout(session, provider, input, inputName, outputName);
+            var scout = new OnnxScout(session, provider, input, inputName, outputName) { Batchable = inputMeta.Dimensions[0] <= 0 };
             scout.Probe(fileName);
             return scout;
         }
@@ -94,14 +94,55 @@ public sealed class OnnxScout : IDisposable
             throw new SnnServeException(ErrorKind.Internal, $"scout returned {values.Length} values, expected {MapHeight * MapWidth}");
         }
 
+        Clamp(values, map);
+    }
+
+    /// <summary>True when the graph's batch dimension is symbolic, so <see cref="RunBatch"/> can run several inputs in one call.</summary>
+    public bool Batchable { get; private set; }
+
+    /// <summary>
+    /// Runs the scout once on <paramref name="count"/> normalised inputs stored one after the other
+    /// in <paramref name="inputs"/> and writes each item's clamped map into <paramref name="maps"/>[i].
+    /// Falls back to one call per item when the graph has a fixed batch size.
+    /// </summary>
+    public void RunBatch(float[] inputs, int count, ReadOnlySpan<float[]> maps)
+    {
+        if (!Batchable || count == 1)
+        {
+            var single = new float[Input.Size];
+            for (int i = 0; i < count; i++)
+            {
+                Array.Copy(inputs, i * Input.Size, single, 0, Input.Size);
+                Run(single, maps[i]);
+            }
+
+            return;
+        }
+
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.RunBatch(inputs, count);
+        ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
+        int size = MapHeight * MapWidth;
+        if (values.Length != count * size)
+        {
+            throw new SnnServeException(ErrorKind.Internal, $"scout returned {values.Length} values for {count} inputs, expected {count * size}");
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            Clamp(values.Slice(i * size, size), maps[i]);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static void Clamp(ReadOnlySpan<float> values, Span<float> map)
+    {
         for (int i = 0; i < values.Length; i++)
         {
             float m = values[i];
             map[i] = float.IsNaN(m) ? 0f : Math.Clamp(m, 0f, 1f);
         }
     }
-
-    public void Dispose() => _session.Dispose();
 
     private void Probe(string fileName)
     {

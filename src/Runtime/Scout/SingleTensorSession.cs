@@ -26,6 +26,18 @@ internal sealed class SingleTensorSession(InferenceSession session, string input
         return session.Run(s_runOptions, [inputName], [value], [outputName]);
     }
 
+    /// <summary>
+    /// Runs <paramref name="count"/> items stored one after the other in <paramref name="inputs"/>
+    /// as one batch [count, C, H, W] (the graph's batch dimension must be symbolic).
+    /// </summary>
+    public IDisposableReadOnlyCollection<OrtValue> RunBatch(float[] inputs, int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long[] shape = [count, input.Channels, input.Height, input.Width];
+        using OrtValue value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs.AsMemory(0, count * input.Size), shape);
+        return session.Run(s_runOptions, [inputName], [value], [outputName]);
+    }
+
     public void Dispose()
     {
         _disposed = true;

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using SnnServe.Training.Model;
-using static SnnServe.Training.Export.OnnxGraph;
+using static SnnServe.Runtime.Kernels.OnnxGraph;
 using static TorchSharp.torch;
 
 namespace SnnServe.Training.Export;

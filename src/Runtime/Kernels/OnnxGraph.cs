@@ -1,9 +1,9 @@
 using Onnx;
 
-namespace SnnServe.Training.Export;
+namespace SnnServe.Runtime.Kernels;
 
-/// <summary>Small constructors for ONNX protobuf messages (OnnxSharp), shared by the exporters.</summary>
-internal static class OnnxGraph
+/// <summary>Small constructors for ONNX protobuf messages (OnnxSharp), shared by the trainer's exporters and the step-graph backend.</summary>
+public static class OnnxGraph
 {
     /// <summary>A float tensor value; dimensions are ints or symbolic names.</summary>
     public static ValueInfoProto Value(string name, object[] dims)
@@ -51,9 +51,9 @@ internal static class OnnxGraph
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     /// <summary>A model of <paramref name="graph"/> at opset 13.</summary>
-    public static ModelProto ModelOf(GraphProto graph)
+    public static ModelProto ModelOf(GraphProto graph, string producer = "SnnServe.Training")
     {
-        var model = new ModelProto { IrVersion = 7, ProducerName = "SnnServe.Training", Graph = graph };
+        var model = new ModelProto { IrVersion = 7, ProducerName = producer, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return model;
     }
