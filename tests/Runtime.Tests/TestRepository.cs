@@ -45,6 +45,9 @@ internal sealed class TestRepository : IDisposable
     public SnnInferenceEngine Engine(TimeProvider? time = null, Kernels.INetworkKernel? kernel = null) =>
         new(Repository, Metrics, Options, time, kernel);
 
+    public Scheduling.ScheduledInferenceEngine Scheduled(Scheduling.SchedulerOptions options, TimeProvider? time = null, Kernels.INetworkKernel? kernel = null) =>
+        new(Repository, Metrics, Options, options, time, kernel);
+
     public void Dispose()
     {
         Repository.Dispose();

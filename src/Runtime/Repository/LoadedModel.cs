@@ -131,8 +131,17 @@ public sealed class LoadedModel
             return context;
         }
 
+        Interlocked.Increment(ref _contextsCreated);
         return new RequestContext(Network, Scout is null ? 0 : Scout.MapHeight * Scout.MapWidth);
     }
+
+    /// <summary>Leases held now (requests in flight).</summary>
+    internal int Leases => Volatile.Read(ref _leases);
+
+    /// <summary>Request contexts ever allocated (the pool's high-water mark, for leak tests).</summary>
+    internal long ContextsCreated => Interlocked.Read(ref _contextsCreated);
+
+    private long _contextsCreated;
 
     internal void ReturnContext(RequestContext context)
     {
