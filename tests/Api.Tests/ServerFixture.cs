@@ -34,7 +34,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Port of the metrics endpoint (Prometheus text at /metrics).</summary>
     public int MetricsPort { get; private set; }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -6,11 +6,11 @@ public sealed class SchedulerOptions
     /// <summary>Scheduling mode. Defaults to <see cref="SchedulingMode.Continuous"/>.</summary>
     public SchedulingMode Mode { get; set; } = SchedulingMode.Continuous;
 
-    /// <summary>Worker threads per loaded model version. Defaults to 1.</summary>
-    public int Workers { get; set; } = 1;
+    /// <summary>Worker threads per loaded model version (they exist only while there is work). Defaults to the number of cores.</summary>
+    public int Workers { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 64);
 
-    /// <summary>Request slots per worker (the batch size of a timestep). Defaults to 16; 1 in <see cref="SchedulingMode.PerRequest"/>.</summary>
-    public int Slots { get; set; } = 16;
+    /// <summary>Request slots per worker (the batch size of a timestep). Defaults to 8; 1 in <see cref="SchedulingMode.PerRequest"/>.</summary>
+    public int Slots { get; set; } = 8;
 
     /// <summary>Requests that may wait for a slot per model version; beyond it requests are rejected at once. Defaults to 256.</summary>
     public int QueueCapacity { get; set; } = 256;

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using SnnServe.Runtime.Engine;
+using SnnServe.Runtime.Repository;
+using SnnServe.Runtime.Scheduling;
+using SnnServe.Runtime.Telemetry;
+using SnnServe.TestSupport;
+
+namespace SnnServe.Benchmarks.Load;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench -- load [--model mnist-alif] [--seconds 3] [--rates 500,1000,...] [--write docs/benchmarks.md]</c>:
+/// the in-process comparison of scheduling modes on a bundled model and the real test digits, then
+/// the overload run (continuous at 5× its saturation rate). Prints a markdown report and, with
+/// <c>--write</c>, replaces the section between <c>&lt;!-- load:MODEL:begin --&gt;</c> and <c>&lt;!-- load:MODEL:end --&gt;</c>.
+/// </summary>
+public static class LoadHarness
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string model = Option(args, "--model") ?? "mnist-alif";
+        double seconds = double.Parse(Option(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
+        double[] rates = (Option(args, "--rates") ?? "2000,5000,10000,15000,20000,25000,30000,40000")
+            .Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        string? write = Option(args, "--write");
+        int slots = int.Parse(Option(args, "--slots") ?? "16", CultureInfo.InvariantCulture);
+
+        var limits = new ModelLoaderOptions { RepositoryPath = BundledData.Models, PreferCuda = false };
+        using var repository = new ModelRepository(new ModelLoader(limits, NullLogger<ModelLoader>.Instance), NullLogger<ModelRepository>.Instance);
+        repository.LoadModel(model);
+        using var meters = new StandaloneMeterFactory();
+        var metrics = new SnnServeMetrics(meters);
+        var (images, _) = BundledData.TestSplit();
+        int count = images.Length / 784;
+        InferenceRequest Request(int i) => new() { Model = model, Input = images.AsMemory(i % count * 784, 784), Protocol = "bench" };
+
+        var modes = new (string Name, SchedulerOptions Options)[]
+        {
+            ("per-request (2 workers × 1 slot)", new SchedulerOptions { Mode = SchedulingMode.PerRequest, Workers = 2 }),
+            ($"static (1 worker × {slots} slots, wait 1 ms)", new SchedulerOptions { Mode = SchedulingMode.Static, Slots = slots, StaticBatchWaitMicroseconds = 1000 }),
+            ($"static (2 workers × {slots / 2} slots, wait 1 ms)", new SchedulerOptions { Mode = SchedulingMode.Static, Workers = 2, Slots = slots / 2, StaticBatchWaitMicroseconds = 1000 }),
+            ($"continuous (1 worker × {slots} slots)", new SchedulerOptions { Mode = SchedulingMode.Continuous, Slots = slots }),
+            ($"continuous (2 workers × {slots / 2} slots)", new SchedulerOptions { Mode = SchedulingMode.Continuous, Workers = 2, Slots = slots / 2 }),
+        };
+
+        var results = new List<LoadResult>();
+        foreach (var (name, options) in modes)
+        {
+            // Warm-up: JIT, pools, ORT.
+            await Measure(name, options, 500, 0.5, 0);
+            foreach (double rate in rates)
+            {
+                LoadResult r = await Measure(name, options, rate, seconds, 1);
+                results.Add(r);
+                Console.Error.WriteLine($"{name,-40} {rate,6:0}/s → {r.Throughput,7:0.0}/s p50 {r.P50Ms,6:0.00} p99 {r.P99Ms,7:0.00} ms occ {r.MeanOccupancy,5:0.00} rej {r.RejectionRate:P1}");
+            }
+        }
+
+        // Overload: continuous (2 workers) at its saturation and at 5× it. The queue bound sets the
+        // latency admitted requests can see: 16 queued ≈ 1 ms of work at saturation.
+        int queue = int.Parse(Option(args, "--queue") ?? "16", CultureInfo.InvariantCulture);
+        var bounded = new SchedulerOptions { Mode = SchedulingMode.Continuous, Workers = 2, Slots = slots / 2, QueueCapacity = queue };
+        string best = modes[^1].Name;
+        // Saturation: the highest offered rate the mode still kept up with (≥ 97% served, nothing rejected).
+        double saturation = results.Where(r => r.Mode == best && r.Throughput >= 0.97 * r.OfferedRate && r.RejectionRate == 0).Select(r => r.OfferedRate).DefaultIfEmpty(rates[0]).Max();
+        LoadResult atSaturation = await Measure($"continuous, queue {queue}, at saturation", bounded, saturation, seconds, 2);
+        LoadResult overload = await Measure($"continuous, queue {queue}, 5× saturation", bounded, saturation * 5, seconds, 3);
+        Console.Error.WriteLine($"overload: p99 {atSaturation.P99Ms:0.00} → {overload.P99Ms:0.00} ms, rejections {overload.RejectionRate:P1}, median reject {overload.RejectMedianMicroseconds:0.0} µs");
+
+        string report = Report(model, seconds, slots, queue, results, atSaturation, overload);
+        Console.WriteLine(report);
+        if (write is not null)
+        {
+            Splice(write, model, report);
+        }
+
+        return 0;
+
+        async Task<LoadResult> Measure(string name, SchedulerOptions options, double rate, double duration, int seed)
+        {
+            using var engine = new ScheduledInferenceEngine(repository, metrics, limits, options);
+            TimestepScheduler scheduler = engine.For(model, repository.Resolve(model, null).Version);
+            return await OpenLoopRun.RunAsync(name, engine, Request, rate, TimeSpan.FromSeconds(duration), seed, () => scheduler.MeanOccupancy);
+        }
+    }
+
+    private static string Report(string model, double seconds, int slots, int queue, List<LoadResult> results, LoadResult atSaturation, LoadResult overload)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run -c Release --project bench -- load --model {model} --seconds {seconds} --slots {slots} --queue {queue} --rates {string.Join(',', results.Select(r => r.OfferedRate).Distinct())}`; model `{model}`, real test digits in order, Poisson arrivals, {seconds} s per point, latency from scheduled arrival to answer, in-process (no transport). {Environment.ProcessorCount} cores; the generator shares them.");
+        md.AppendLine();
+        md.AppendLine("| mode | offered /s | throughput /s | p50 ms | p95 ms | p99 ms | mean occupancy | mean timesteps | rejected |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (LoadResult r in results)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Mode} | {r.OfferedRate:0} | {r.Throughput:0} | {r.P50Ms:0.00} | {r.P95Ms:0.00} | {r.P99Ms:0.00} | {r.MeanOccupancy:0.00} | {r.MeanTimesteps:0.00} | {r.RejectionRate:P1} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Highest throughput per mode with p99 under each latency budget (from the table above):");
+        md.AppendLine();
+        double[] budgets = [2, 5, 10, 25];
+        md.AppendLine("| mode | " + string.Join(" | ", budgets.Select(b => $"p99 ≤ {b} ms")) + " |");
+        md.AppendLine("|---|" + string.Concat(budgets.Select(_ => "---:|")));
+        foreach (string mode in results.Select(r => r.Mode).Distinct())
+        {
+            md.AppendLine($"| {mode} | " + string.Join(" | ", budgets.Select(b =>
+            {
+                var within = results.Where(r => r.Mode == mode && r.P99Ms <= b && r.RejectionRate == 0).ToArray();
+                return within.Length == 0 ? "—" : within.Max(r => r.Throughput).ToString("0", CultureInfo.InvariantCulture);
+            })) + " |");
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Overload (continuous, 2 workers, queue capacity {queue}):");
+        md.AppendLine();
+        md.AppendLine("| load | offered /s | throughput /s | admitted p50 ms | admitted p99 ms | rejected | median rejection µs |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (LoadResult r in new[] { atSaturation, overload })
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Mode} | {r.OfferedRate:0} | {r.Throughput:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.RejectionRate:P1} | {(double.IsNaN(r.RejectMedianMicroseconds) ? "—" : r.RejectMedianMicroseconds.ToString("0.0", CultureInfo.InvariantCulture))} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Admitted p99 at 5× saturation / at saturation: **{overload.P99Ms / atSaturation.P99Ms:0.00}×**.");
+        return md.ToString();
+    }
+
+    private static void Splice(string path, string model, string report)
+    {
+        string Begin = $"<!-- load:{model}:begin -->", End = $"<!-- load:{model}:end -->";
+        string text = File.Exists(path) ? File.ReadAllText(path) : "";
+        int a = text.IndexOf(Begin, StringComparison.Ordinal), b = text.IndexOf(End, StringComparison.Ordinal);
+        string section = Begin + "\n" + report + End;
+        text = a >= 0 && b > a ? text[..a] + section + text[(b + End.Length)..] : text + "\n" + section + "\n";
+        File.WriteAllText(path, text);
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

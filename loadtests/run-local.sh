@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Load the service on loopback with h2load (gRPC, KServe ModelInfer) and wrk (REST, KServe /v2 infer),
+# next to trivial health-check baselines measured in the same run, and write the results table into
+# docs/benchmarks.md (between <!-- service-load:begin --> and <!-- service-load:end -->).
+#
+#   loadtests/run-local.sh [--seconds 10] [--connections 16] [--streams 8] [--no-write]
+#
+# Needs h2load (Debian: nghttp2-client) and wrk; installs them with apt-get when run as root.
+# Starts its own server (Release build) on ports 18000-18002 and stops it at the end.
+set -euo pipefail
+
+seconds=10
+connections=16
+streams=8
+write=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --streams) streams="$2"; shift 2 ;;
+    --no-write) write=0; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+payloads="$root/loadtests/payloads"
+rest=18000 grpc=18001 metrics=18002
+
+need() {
+  if ! command -v "$1" >/dev/null; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+      apt-get install -y -q "$2" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$2" >/dev/null; }
+    else
+      echo "run-local.sh needs $1 (Debian/Ubuntu: apt-get install $2)" >&2
+      exit 1
+    fi
+  fi
+}
+need h2load nghttp2-client
+need wrk wrk
+
+for f in kserve-infer-easy.grpc kserve-infer-hard.grpc server-live.grpc kserve-infer-easy.json kserve-infer-hard.json; do
+  [[ -f "$payloads/$f" ]] || { echo "missing $payloads/$f (regenerate: dotnet run -c Release --project bench -- payloads)" >&2; exit 1; }
+done
+
+dotnet build -c Release "$root/src/Api" -v q -nologo >/dev/null
+log="$(mktemp)"
+Kestrel__Endpoints__Rest__Url="http://127.0.0.1:$rest" \
+Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" \
+Kestrel__Endpoints__Metrics__Url="http://127.0.0.1:$metrics" \
+SnnServe__Models__RepositoryPath="$root/models" \
+Logging__LogLevel__Default=Warning \
+  dotnet "$root/src/Api/bin/Release/net10.0/SnnServe.Api.dll" >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$rest/v2/health/ready" >/dev/null && break
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$rest/v2/health/ready" >/dev/null || { cat "$log" >&2; echo "server did not become ready" >&2; exit 1; }
+
+lua="$(mktemp --suffix .lua)"
+results="$(mktemp)"
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log" "$lua" "$results"' EXIT
+
+served() { curl -fs "http://127.0.0.1:$metrics/metrics" | awk '/^snnserve_requests_total\{/ && /outcome="ok"/ { s += $NF } END { printf "%d", s }'; }
+
+# h2load: name path body
+h2() {
+  local name="$1" path="$2" body="$3" before after out
+  before=$(served)
+  out=$(h2load -D "$seconds" --warm-up-time=1 -c "$connections" -m "$streams" -t 2 \
+    -H 'content-type: application/grpc' -H 'te: trailers' -d "$body" "http://127.0.0.1:$grpc$path" 2>&1)
+  after=$(served)
+  local rps p50 p99 ok
+  rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out")
+  ok=$(awk '/^status codes:/ { gsub(",", "", $3); print $3 }' <<<"$out")
+  p50=$(awk '/^time for request:/ { print $6 }' <<<"$out")
+  echo "| gRPC (h2load, $connections conn × $streams streams) | $name | $rps | $p50 (mean) | $ok 2xx; server counted $((after - before)) inferences |" >>"$results"
+  echo "$name: $rps req/s" >&2
+}
+
+# wrk: name path body
+wk() {
+  local name="$1" path="$2" body="$3" out
+  if [[ -n "$body" ]]; then
+    printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s", "rb")\nwrk.body = f:read("*a")\nf:close()\n' "$body" >"$lua"
+  else
+    printf 'wrk.method = "GET"\n' >"$lua"
+  fi
+  out=$(wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s "$lua" "http://127.0.0.1:$rest$path" 2>&1)
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  errors=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
+  echo "| REST (wrk, $connections conn) | $name | $rps | p50 $p50, p99 $p99 | ${errors:-0} non-2xx |" >>"$results"
+  echo "$name: $rps req/s" >&2
+}
+
+h2 "ServerLive (baseline)" /inference.GRPCInferenceService/ServerLive "$payloads/server-live.grpc"
+h2 "ModelInfer mnist-alif, easy digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-easy.grpc"
+h2 "ModelInfer mnist-alif, hard digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-hard.grpc"
+wk "GET /v2/health/live (baseline)" /v2/health/live ""
+wk "POST /v2/models/mnist-alif/infer, easy digit" /v2/models/mnist-alif/infer "$payloads/kserve-infer-easy.json"
+wk "POST /v2/models/mnist-alif/infer, hard digit" /v2/models/mnist-alif/infer "$payloads/kserve-infer-hard.json"
+
+grpc_base=$(awk -F'|' 'NR==1 { print $4 }' "$results")
+grpc_easy=$(awk -F'|' 'NR==2 { print $4 }' "$results")
+grpc_hard=$(awk -F'|' 'NR==3 { print $4 }' "$results")
+table=$(cat <<EOF
+Command: \`loadtests/run-local.sh --seconds $seconds --connections $connections --streams $streams\` — server and load generator on the same $(nproc)-core machine, loopback, Release build, default configuration (continuous scheduler).
+
+| transport | request | requests/s | latency | checks |
+|---|---|---:|---|---|
+$(cat "$results")
+
+ModelInfer / ServerLive throughput over gRPC: easy digit **$(awk -v a="$grpc_easy" -v b="$grpc_base" 'BEGIN { printf "%.2f", a / b }')×**, hard digit **$(awk -v a="$grpc_hard" -v b="$grpc_base" 'BEGIN { printf "%.2f", a / b }')×** (target ≥ 0.25×).
+EOF
+)
+echo "$table"
+if [[ $write == 1 ]]; then
+  python3 - "$root/docs/benchmarks.md" "$table" <<'PY'
+import sys
+path, table = sys.argv[1], sys.argv[2]
+begin, end = "<!-- service-load:begin -->", "<!-- service-load:end -->"
+text = open(path).read()
+section = begin + "\n" + table + "\n" + end
+a, b = text.find(begin), text.find(end)
+text = text[:a] + section + text[b + len(end):] if a >= 0 and b > a else text + "\n" + section + "\n"
+open(path, "w").write(text)
+PY
+fi
