@@ -46,12 +46,14 @@ done
 
 dotnet build -c Release "$root/src/Api" -v q -nologo >/dev/null
 log="$(mktemp)"
+# Start from the output folder: it is the content root, where appsettings.json (gRPC endpoint = HTTP/2) lives.
+cd "$root/src/Api/bin/Release/net10.0"
 Kestrel__Endpoints__Rest__Url="http://127.0.0.1:$rest" \
 Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" \
 Kestrel__Endpoints__Metrics__Url="http://127.0.0.1:$metrics" \
 SnnServe__Models__RepositoryPath="$root/models" \
 Logging__LogLevel__Default=Warning \
-  dotnet "$root/src/Api/bin/Release/net10.0/SnnServe.Api.dll" >"$log" 2>&1 &
+  dotnet SnnServe.Api.dll >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 120); do
@@ -77,7 +79,7 @@ h2() {
   rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' <<<"$out")
   ok=$(awk '/^status codes:/ { gsub(",", "", $3); print $3 }' <<<"$out")
   p50=$(awk '/^time for request:/ { print $6 }' <<<"$out")
-  echo "| gRPC (h2load, $connections conn × $streams streams) | $name | $rps | $p50 (mean) | $ok 2xx; server counted $((after - before)) inferences |" >>"$results"
+  echo "| gRPC (h2load, $connections conn × $streams streams) | $name | $rps | $p50 (mean) | $ok 2xx; server counted $((after - before)) inferences incl. the 1 s warm-up |" >>"$results"
   echo "$name: $rps req/s" >&2
 }
 
