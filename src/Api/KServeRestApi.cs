@@ -89,7 +89,7 @@ public static class KServeRestApi
         }
         catch (SnnServeException ex)
         {
-            return Error(ErrorMapping.HttpStatus(ex.Kind), ex.Message);
+            return ErrorMapping.WithRetryAfter(Error(ErrorMapping.HttpStatus(ex.Kind), ex.Message), ex);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
@@ -185,7 +185,7 @@ public static class KServeRestApi
         }
         catch (SnnServeException ex)
         {
-            return Error(ErrorMapping.HttpStatus(ex.Kind), ex.Message);
+            return ErrorMapping.WithRetryAfter(Error(ErrorMapping.HttpStatus(ex.Kind), ex.Message), ex);
         }
     }
 

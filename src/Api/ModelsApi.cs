@@ -210,6 +210,7 @@ public static class ModelsApi
         macs = r.Macs,
         energy_joules = r.EnergyJoules,
         firing_rate = r.FiringRate,
+        attention = r.Attention is null ? null : new { height = r.AttentionHeight, width = r.AttentionWidth, values = r.Attention },
         policy = r.Policy,
         threshold = r.Threshold,
         max_timesteps = r.MaxTimesteps,

@@ -7,6 +7,7 @@ builder.AddSnnGrpc();
 
 WebApplication app = builder.Build();
 app.UseRequestIds();
+app.MapDemoPage();
 app.MapHealthApi();
 app.MapModelsApi();
 app.MapAdminApi();

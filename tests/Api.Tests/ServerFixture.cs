@@ -61,6 +61,7 @@ public class ServerFixture : IAsyncLifetime
         builder.AddSnnGrpc();
         _app = builder.Build();
         _app.UseRequestIds();
+        _app.MapDemoPage();
         _app.MapHealthApi();
         _app.MapModelsApi();
         _app.MapAdminApi();

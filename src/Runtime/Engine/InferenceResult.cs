@@ -56,4 +56,10 @@ public sealed record InferenceResult
 
     /// <summary>ORT execution provider of the scout, or <c>none</c>.</summary>
     public required string ScoutProvider { get; init; }
+
+    /// <summary>The scout's attention map (row-major, <see cref="AttentionHeight"/> × <see cref="AttentionWidth"/>, values in [0, 1]); null when not modulated.</summary>
+    public float[]? Attention { get; init; }
+
+    public int AttentionHeight { get; init; }
+    public int AttentionWidth { get; init; }
 }

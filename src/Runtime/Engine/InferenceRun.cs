@@ -186,6 +186,9 @@ internal sealed class InferenceRun : IDisposable
             Seed = Seed,
             Modulated = Modulated,
             ScoutProvider = _model.ScoutProvider,
+            Attention = Modulated ? _context.Attention.ToArray() : null,
+            AttentionHeight = Modulated ? _model.Scout!.MapHeight : 0,
+            AttentionWidth = Modulated ? _model.Scout!.MapWidth : 0,
         };
         if (_activity is not null)
         {
