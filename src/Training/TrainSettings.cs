@@ -36,6 +36,9 @@ public sealed record TrainSettings
     /// <summary>μ of the scout's sparsity term (mean attention).</summary>
     public double ScoutSparsity { get; init; } = 0.05;
 
+    /// <summary>Batch normalisation after each synapse during training, folded into the weights at export.</summary>
+    public bool BatchNorm { get; init; }
+
     /// <summary>Dropout on the dense layer's input during training.</summary>
     public double Dropout { get; init; } = 0.2;
 
@@ -78,6 +81,7 @@ public sealed record TrainSettings
                 "--lr" => s with { LearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--timesteps" => s with { Timesteps = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--neuron" => v is "alif" or "lif" ? s with { Neuron = v } : throw new ArgumentException("--neuron is alif or lif"),
+                "--batch-norm" => s with { BatchNorm = bool.Parse(v) },
                 "--dropout" => s with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--scout" => v is "none" or "rate" or "potential" ? s with { ScoutMode = v } : throw new ArgumentException("--scout is none, rate or potential"),
                 "--scout-strength" => s with { ScoutStrength = float.Parse(v, CultureInfo.InvariantCulture) },

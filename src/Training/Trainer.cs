@@ -42,7 +42,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
 
         int[] validation = data.Indices(SplitPart.Validation);
         var model = new SnnClassifier(settings.Timesteps, settings.Neuron == "alif", settings.Dropout, settings.ScoutMode, settings.ScoutStrength, settings.Encoder,
-            settings.Widths[0], settings.Widths[1], settings.Widths[2]);
+            settings.Widths[0], settings.Widths[1], settings.Widths[2], settings.BatchNorm);
         int firstEpoch = 0;
         string checkpoint = Path.Combine(settings.Output, $".{settings.Name}-{settings.Version}.checkpoint");
         if (settings.Resume is not null)
@@ -151,7 +151,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
             Split = "per digit file: index % 5 == 4 is test; every 10th remaining image validation; rest train",
             Seed = settings.Seed,
             Epochs = settings.Epochs,
-            Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}, {elapsed.TotalMinutes:0.0} min)",
+            Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}{(settings.BatchNorm ? ", batch norm folded" : "")}, {elapsed.TotalMinutes:0.0} min)",
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
         ModelExporter.Export(model, VersionFolder, settings, policy, [], provenance);

@@ -61,17 +61,33 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
     }
 
     [Fact]
-    public void RuntimeForward_MatchesTorchSharp_EveryTimestep()
+    public void RuntimeForward_MatchesTorchSharp_EveryTimestep() => AssertParity(_run.Trainer, _run.Data, 24);
+
+    [Fact]
+    public void BatchNormFoldedAtExport_RuntimeMatchesTorchSharp()
     {
-        using var evaluation = new Evaluation(_run.Trainer.VersionFolder);
+        using var folder = new TempDirectory("snnserve-train-bn");
+        var settings = new TrainSettings
+        {
+            Name = "bn", Output = folder.Path, Widths = [8, 16, 32], Epochs = 1, Batch = 32, LimitTrain = 256, Timesteps = 3, Seed = 5, BatchNorm = true,
+        };
+        var trainer = new Trainer(settings, TextWriter.Null);
+        ModelManifest manifest = trainer.Run();
+        Assert.Contains("batch norm folded", manifest.Provenance!.Trainer);
+        AssertParity(trainer, _run.Data, 12);
+    }
+
+    private static void AssertParity(Trainer trainer, MnistData data, int count)
+    {
+        using var evaluation = new Evaluation(trainer.VersionFolder);
         LoadedModel loaded = evaluation.Model;
-        int[] images = _run.Data.Indices(SplitPart.Test).Take(24).ToArray();
-        var (x, _) = Trainer.Batch(_run.Data, images);
+        int[] images = data.Indices(SplitPart.Test).Take(count).ToArray();
+        var (x, _) = Trainer.Batch(data, images);
         var trace = new List<Tensor[]>();
-        _run.Trainer.Model!.eval();
+        trainer.Model!.eval();
         using (no_grad())
         {
-            _run.Trainer.Model.Run(x, trace);
+            trainer.Model.Run(x, trace);
         }
 
         long compared = 0, mismatched = 0;
@@ -80,7 +96,7 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
         {
             var state = new NetworkState(loaded.Network);
             var encoder = new InputEncoder(loaded.Network.Input);
-            float[] image = _run.Data.Image(images[k]).ToArray();
+            float[] image = data.Image(images[k]).ToArray();
             var map = new float[49];
             loaded.Scout!.Run(image, map);
             encoder.Prepare(state, image, loaded.Encoder, 1f, 0f, 1f, map, 7, 7, loaded.Modulation, loaded.Manifest.Scout!.Strength, 0);

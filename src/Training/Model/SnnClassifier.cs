@@ -23,10 +23,14 @@ public sealed class SnnClassifier : nn.Module
     private readonly AlifParameters n3;
     private readonly Parameter readout_alpha;
     private readonly SaliencyScout? scout;
+    private readonly FoldableBatchNorm? bn1;
+    private readonly FoldableBatchNorm? bn2;
+    private readonly FoldableBatchNorm? bn3;
 
     public SnnClassifier(int timesteps, bool adaptive, double dropout = 0, string scoutMode = "none", float scoutStrength = 0.5f, string encoder = "direct",
-        int channels1 = 16, int channels2 = 32, int hidden = 128) : base("snn")
+        int channels1 = 16, int channels2 = 32, int hidden = 128, bool batchNorm = false) : base("snn")
     {
+        BatchNorm = batchNorm;
         Channels1 = channels1;
         Channels2 = channels2;
         Hidden = hidden;
@@ -50,10 +54,23 @@ public sealed class SnnClassifier : nn.Module
         n2 = new AlifParameters("n2", [Channels2, 14, 14], adaptive);
         n3 = new AlifParameters("n3", [Hidden], adaptive);
         readout_alpha = nn.Parameter(full(Classes, 0.0)); // α_o = 0.5
+        if (batchNorm)
+        {
+            bn1 = new FoldableBatchNorm("bn1", Channels1);
+            bn2 = new FoldableBatchNorm("bn2", Channels2);
+            bn3 = new FoldableBatchNorm("bn3", Hidden);
+        }
+
         RegisterComponents();
     }
 
     public int Timesteps { get; }
+
+    /// <summary>
+    /// Batch normalisation after each synapse (conv1, conv2, fc1), training only: the export folds
+    /// each into its synapse's weights and bias (per output channel / unit scale and shift).
+    /// </summary>
+    public bool BatchNorm { get; }
 
     public int Channels1 { get; }
     public int Channels2 { get; }
@@ -121,14 +138,14 @@ public sealed class SnnClassifier : nn.Module
         {
             Tensor current1 = staticCurrent ?? FirstCurrent(InputSpikes(probability!), boost);
             Tensor a = s1.Step(current1, p1.Alpha, p1.Rho, p1.OneMinusRho, p1.Beta, p1.Theta0);
-            Tensor b = s2.Step(conv2.forward(nn.functional.max_pool2d(a, 2)), p2.Alpha, p2.Rho, p2.OneMinusRho, p2.Beta, p2.Theta0);
+            Tensor b = s2.Step(Normalise(bn2, conv2.forward(nn.functional.max_pool2d(a, 2))), p2.Alpha, p2.Rho, p2.OneMinusRho, p2.Beta, p2.Theta0);
             Tensor pooled = nn.functional.max_pool2d(b, 2).flatten(1);
             if (training && Dropout > 0)
             {
                 pooled = nn.functional.dropout(pooled, Dropout, training: true);
             }
 
-            Tensor c = s3.Step(fc1.forward(pooled), p3.Alpha, p3.Rho, p3.OneMinusRho, p3.Beta, p3.Theta0);
+            Tensor c = s3.Step(Normalise(bn3, fc1.forward(pooled)), p3.Alpha, p3.Rho, p3.OneMinusRho, p3.Beta, p3.Theta0);
             u = alphaOut * u + readout.forward(c);
             logits.Add(u);
             spikes = spikes + a.sum() + b.sum() + c.sum();
@@ -140,8 +157,25 @@ public sealed class SnnClassifier : nn.Module
 
     private Tensor FirstCurrent(Tensor input, Tensor? boost)
     {
-        Tensor current = conv1.forward(input);
+        Tensor current = Normalise(bn1, conv1.forward(input));
         return boost is null ? current : current + boost;
+    }
+
+    private static Tensor Normalise(FoldableBatchNorm? bn, Tensor x) => bn is null ? x : bn.forward(x);
+
+    // W' = scale·W (per output channel), b' = scale·b + shift: the synapse followed by BN in inference mode.
+    private static (Tensor Weight, Tensor Bias) Fold(Tensor weight, Tensor bias, FoldableBatchNorm? bn)
+    {
+        if (bn is null)
+        {
+            return (weight, bias);
+        }
+
+        var (scaleValues, shiftValues) = bn.Folded();
+        using var noGrad = no_grad();
+        Tensor scale = tensor(scaleValues), shift = tensor(shiftValues);
+        long[] shape = weight.dim() == 4 ? [-1, 1, 1, 1] : [-1, 1];
+        return (weight.detach() * scale.view(shape), bias.detach() * scale + shift);
     }
 
     // Bernoulli spikes with a straight-through gradient to the probabilities (so the scout learns through rate encoding).
@@ -154,14 +188,17 @@ public sealed class SnnClassifier : nn.Module
     /// <summary>Every tensor the runtime needs, under the names <see cref="Export.ModelExporter"/> writes into model.json.</summary>
     public IEnumerable<(string Name, Tensor Value)> ExportTensors()
     {
-        yield return ("conv1.weight", conv1.weight!);
-        yield return ("conv1.bias", conv1.bias!);
+        var (w1, b1) = Fold(conv1.weight!, conv1.bias!, bn1);
+        yield return ("conv1.weight", w1);
+        yield return ("conv1.bias", b1);
         foreach (var t in NeuronTensors("conv1", n1)) yield return t;
-        yield return ("conv2.weight", conv2.weight!);
-        yield return ("conv2.bias", conv2.bias!);
+        var (w2, b2) = Fold(conv2.weight!, conv2.bias!, bn2);
+        yield return ("conv2.weight", w2);
+        yield return ("conv2.bias", b2);
         foreach (var t in NeuronTensors("conv2", n2)) yield return t;
-        yield return ("fc1.weight", fc1.weight!);
-        yield return ("fc1.bias", fc1.bias!);
+        var (w3, b3) = Fold(fc1.weight!, fc1.bias!, bn3);
+        yield return ("fc1.weight", w3);
+        yield return ("fc1.bias", b3);
         foreach (var t in NeuronTensors("fc1", n3)) yield return t;
         yield return ("readout.weight", readout.weight!);
         yield return ("readout.bias", readout.bias!);
