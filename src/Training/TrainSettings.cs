@@ -36,6 +36,9 @@ public sealed record TrainSettings
     /// <summary>μ of the scout's sparsity term (mean attention).</summary>
     public double ScoutSparsity { get; init; } = 0.05;
 
+    /// <summary><c>temporal</c> (cross-entropy at every timestep, weighted γ^(t−1)) or <c>final</c> (last timestep only; an ablation).</summary>
+    public string Loss { get; init; } = "temporal";
+
     /// <summary>Batch normalisation after each synapse during training, folded into the weights at export.</summary>
     public bool BatchNorm { get; init; }
 
@@ -81,6 +84,7 @@ public sealed record TrainSettings
                 "--lr" => s with { LearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--timesteps" => s with { Timesteps = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--neuron" => v is "alif" or "lif" ? s with { Neuron = v } : throw new ArgumentException("--neuron is alif or lif"),
+                "--loss" => v is "temporal" or "final" ? s with { Loss = v } : throw new ArgumentException("--loss is temporal or final"),
                 "--batch-norm" => s with { BatchNorm = bool.Parse(v) },
                 "--dropout" => s with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--scout" => v is "none" or "rate" or "potential" ? s with { ScoutMode = v } : throw new ArgumentException("--scout is none, rate or potential"),

@@ -59,7 +59,9 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
             schedule.step();
         }
 
-        double[] weights = Enumerable.Range(0, settings.Timesteps).Select(t => Math.Pow(settings.EarlyDecay, t)).ToArray();
+        // Temporal loss: timestep t weighs γ^(t−1). The "final" ablation: only the last timestep counts.
+        double[] weights = Enumerable.Range(0, settings.Timesteps)
+            .Select(t => settings.Loss == "final" ? (t == settings.Timesteps - 1 ? 1.0 : 0.0) : Math.Pow(settings.EarlyDecay, t)).ToArray();
         double weightSum = weights.Sum();
         var order = new Random(settings.Seed);
         double bestScore = -1;
@@ -92,6 +94,11 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
 
                 for (int t = 0; t < settings.Timesteps; t++)
                 {
+                    if (weights[t] == 0)
+                    {
+                        continue;
+                    }
+
                     loss = loss + nn.functional.cross_entropy(logits[t], y) * (weights[t] / weightSum);
                 }
 
@@ -151,7 +158,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
             Split = "per digit file: index % 5 == 4 is test; every 10th remaining image validation; rest train",
             Seed = settings.Seed,
             Epochs = settings.Epochs,
-            Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}{(settings.BatchNorm ? ", batch norm folded" : "")}, {elapsed.TotalMinutes:0.0} min)",
+            Trainer = $"SnnServe.Training ({settings.Neuron}, widths {string.Join('/', settings.Widths)}, scout {settings.ScoutMode}, {settings.Encoder} encoding, T={settings.Timesteps}, batch {settings.Batch}, lr {settings.LearningRate}, γ {settings.EarlyDecay}, λ {settings.SpikeWeight}{(settings.BatchNorm ? ", batch norm folded" : "")}{(settings.Loss == "final" ? ", final-step loss" : "")}, {elapsed.TotalMinutes:0.0} min)",
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
         ModelExporter.Export(model, VersionFolder, settings, policy, [], provenance);

@@ -59,7 +59,7 @@ public static class TrainerCli
           evaluate <folder>   accuracy and mean timesteps per exit threshold on the test split
         train options (defaults):
           --name mnist-alif  --version 1  --out models  --epochs 30  --batch 64  --lr 0.002
-          --timesteps 6  --neuron alif  --seed 1  --dropout 0.2  --batch-norm false
+          --timesteps 6  --neuron alif  --seed 1  --dropout 0.2  --batch-norm false  --loss temporal|final
           --widths 32,64,256  --encoder direct|rate (direct)  --exit early|fixed (early)
           --scout rate|potential|none (rate)  --scout-strength 0.5  --scout-sparsity 0.05  --spike-weight 0.5  --early-decay 0.7
           --limit-train 0 (all)  --resume <checkpoint file>

@@ -105,4 +105,45 @@ public sealed class StepGraphParityTests
         Assert.Equal("onnx-step-graph", onnx.Kernel.Name);
         Assert.Equal("CPUExecutionProvider", Onnx.ExecutionProvider);
     }
+
+    [Fact]
+    public void UnrolledGraph_BundledModel_SameReadoutAsTheKernelAfterTmax()
+    {
+        var limits = new ModelLoaderOptions { RepositoryPath = BundledData.Models, PreferCuda = false };
+        using var repository = new ModelRepository(new ModelLoader(limits, NullLogger<ModelLoader>.Instance), NullLogger<ModelRepository>.Instance);
+        repository.LoadModel("mnist-alif");
+        LoadedModel model = repository.Resolve("mnist-alif", null);
+        const int T = 6;
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(StepGraphBuilder.BuildUnrolled(model.Network, T)));
+        var (images, _) = BundledData.TestSplit();
+        for (int k = 0; k < 8; k++)
+        {
+            var state = new NetworkState(model.Network);
+            var encoder = new Encoders.InputEncoder(model.Network.Input);
+            float[] image = images.AsSpan(k * 784, 784).ToArray();
+            encoder.Prepare(state, image, model.Encoder, 1f, 0, 1, default, 0, 0, model.Modulation, 0, 0);
+            encoder.Encode(state);
+            float[] x = state.Input.ToArray(), bias0 = state.FirstLayerBias.ToArray();
+            for (int t = 0; t < T; t++)
+            {
+                if (t > 0)
+                {
+                    encoder.Encode(state);
+                }
+
+                EventDrivenKernel.Instance.Step(model.Network, state);
+            }
+
+            using var xValue = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, [1, x.Length]);
+            using var biasValue = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(bias0, [1, bias0.Length]);
+            using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["x", "bias0"], [xValue, biasValue], ["u.out", "usum.out"]);
+            float[] u = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            for (int c = 0; c < u.Length; c++)
+            {
+                Assert.Equal(state.Readout[c], u[c], 2e-3f);
+            }
+        }
+
+        Assert.True(StepGraphBuilder.DenseMacsPerTimestep(model.Network) > 1_000_000);
+    }
 }

@@ -25,70 +25,176 @@ public static class StepGraphBuilder
         var builder = new Builder(graph);
         graph.Input.Add(Value("x", ["B", network.Input.Size]));
         graph.Input.Add(Value("bias0", ["B", network.Hidden[0].Output.Size]));
-        string current = "x";
-        Shape3 shape = network.Input;
-        var ops = new List<string>();
-        for (int l = 0; l < network.Hidden.Count; l++)
+        var state = new Dictionary<string, string>();
+        foreach (var (name, size) in StateTensors(network))
         {
-            NetworkLayer layer = network.Hidden[l];
-            switch (layer)
-            {
-                case SpikingLayer spiking:
-                {
-                    if (l > 0)
-                    {
-                        ops.Add(builder.Ops($"l{l}", current, spiking.Synapse.FanOut));
-                    }
-
-                    string synaptic = builder.Synapse($"l{l}", current, shape, spiking.Synapse);
-                    string input = l == 0 ? builder.Add($"l{l}.i", synaptic, "bias0") : builder.Add($"l{l}.i", synaptic, builder.Const($"l{l}.b", spiking.Synapse.Bias));
-                    current = builder.Alif(l, input, spiking.Neurons, graph);
-                    break;
-                }
-
-                case PoolLayer pool:
-                    current = builder.Pool($"l{l}", current, pool);
-                    break;
-            }
-
-            shape = layer.Output;
+            graph.Input.Add(Value(name, ["B", size]));
+            state[name] = name;
         }
 
-        ReadoutLayer readout = network.Readout;
-        ops.Add(builder.Ops("readout", current, readout.Synapse.FanOut));
-        string readoutInput = builder.Add("readout.i", builder.Synapse("readout", current, shape, readout.Synapse), builder.Const("readout.b", readout.Synapse.Bias));
-        graph.Input.Add(Value("u", ["B", network.Classes]));
-        graph.Input.Add(Value("usum", ["B", network.Classes]));
-        graph.Node.Add(Node("Mul", ["u", builder.Const("readout.alpha", readout.Alpha)], ["readout.decayed"]));
-        graph.Node.Add(Node("Add", ["readout.decayed", readoutInput], ["u.next"]));
-        graph.Node.Add(Node("Add", ["usum", "u.next"], ["usum.next"]));
-        graph.Output.Add(Value("u.next", ["B", network.Classes]));
-        graph.Output.Add(Value("usum.next", ["B", network.Classes]));
+        var (next, ops) = builder.Step(network, "", "x", "bias0", state);
+        foreach (var (name, size) in StateTensors(network))
+        {
+            graph.Node.Add(Node("Identity", [next[name]], [name + ".next"]));
+            graph.Output.Add(Value(name + ".next", ["B", size]));
+        }
+
         graph.Node.Add(Node("Concat", [.. ops], ["ops"], Int("axis", 1)));
         graph.Output.Add(Value("ops", ["B", ops.Count]));
         return ModelOf(graph, "SnnServe.Runtime");
     }
 
+    /// <summary>
+    /// The whole network unrolled over <paramref name="timesteps"/> steps as one dense graph, for a
+    /// static (direct-encoded) input: inputs <c>x</c> and <c>bias0</c> as in <see cref="Build"/>, the state
+    /// starting at zero; outputs <c>u</c> (the last readout) and <c>usum</c> (Σ of the readouts). This is
+    /// what a generic inference server runs for an SNN: every timestep, every synapse, no early exit.
+    /// </summary>
+    public static ModelProto BuildUnrolled(SnnNetwork network, int timesteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timesteps, 1);
+        var graph = new GraphProto { Name = "snnserve_unrolled" };
+        var builder = new Builder(graph);
+        graph.Input.Add(Value("x", ["B", network.Input.Size]));
+        graph.Input.Add(Value("bias0", ["B", network.Hidden[0].Output.Size]));
+        // Zero state [B, n]: 0·(x's first column) is [B, 1] zeros; broadcast against [n] zeros.
+        graph.Node.Add(Node("Gather", ["x", builder.Int64s("first.column", 1, 0)], ["x.first"], Int("axis", 1)));
+        graph.Node.Add(Node("Mul", ["x.first", builder.Const("zero", [0f])], ["zero.column"]));
+        var state = new Dictionary<string, string>();
+        foreach (var (name, size) in StateTensors(network))
+        {
+            graph.Node.Add(Node("Add", ["zero.column", builder.Const("zero." + size, new float[size])], [name + "@0"]));
+            state[name] = name + "@0";
+        }
+
+        for (int t = 1; t <= timesteps; t++)
+        {
+            state = builder.Step(network, $"t{t}.", "x", "bias0", state).State;
+        }
+
+        graph.Node.Add(Node("Identity", [state["u"]], ["u.out"]));
+        graph.Node.Add(Node("Identity", [state["usum"]], ["usum.out"]));
+        graph.Output.Add(Value("u.out", ["B", network.Classes]));
+        graph.Output.Add(Value("usum.out", ["B", network.Classes]));
+        return ModelOf(graph, "SnnServe.Runtime");
+    }
+
+    /// <summary>Dense multiply-accumulates of one timestep (every synapse, every position), the cost of the unrolled graph per timestep.</summary>
+    public static long DenseMacsPerTimestep(SnnNetwork network)
+    {
+        long macs = 0;
+        foreach (NetworkLayer layer in network.Hidden)
+        {
+            if (layer is SpikingLayer spiking)
+            {
+                macs += spiking.Synapse.FanOut.Sum(f => (long)f);
+            }
+        }
+
+        return macs + network.Readout.Synapse.FanOut.Sum(f => (long)f);
+    }
+
+    // The state tensors of a timestep, in the order of the graph's inputs.
+    private static IEnumerable<(string Name, int Size)> StateTensors(SnnNetwork network)
+    {
+        for (int l = 0; l < network.Hidden.Count; l++)
+        {
+            if (network.Hidden[l] is SpikingLayer spiking)
+            {
+                yield return ($"v{l}", spiking.Output.Size);
+                yield return ($"a{l}", spiking.Output.Size);
+                yield return ($"s{l}", spiking.Output.Size);
+            }
+        }
+
+        yield return ("u", network.Classes);
+        yield return ("usum", network.Classes);
+    }
+
     private sealed class Builder(GraphProto graph)
     {
-        private int _constants;
+        private readonly HashSet<string> _initializers = [];
+
+        // One timestep: node names get `prefix`, parameters (weights, neuron constants) are shared.
+        public (Dictionary<string, string> State, List<string> Ops) Step(SnnNetwork network, string prefix, string x, string bias0, Dictionary<string, string> state)
+        {
+            var next = new Dictionary<string, string>();
+            var ops = new List<string>();
+            string current = x;
+            Shape3 shape = network.Input;
+            for (int l = 0; l < network.Hidden.Count; l++)
+            {
+                NetworkLayer layer = network.Hidden[l];
+                string node = $"{prefix}l{l}";
+                switch (layer)
+                {
+                    case SpikingLayer spiking:
+                    {
+                        if (l > 0)
+                        {
+                            ops.Add(Ops(node, $"l{l}", current, spiking.Synapse.FanOut));
+                        }
+
+                        string synaptic = Synapse(node, $"l{l}", current, shape, spiking.Synapse);
+                        string input = Add(node + ".i", synaptic, l == 0 ? bias0 : Const($"l{l}.b", spiking.Synapse.Bias));
+                        current = Alif(l, node, input, spiking.Neurons, state, next);
+                        break;
+                    }
+
+                    case PoolLayer pool:
+                        current = Pool(node, current, pool);
+                        break;
+                }
+
+                shape = layer.Output;
+            }
+
+            ReadoutLayer readout = network.Readout;
+            string r = prefix + "readout";
+            ops.Add(Ops(r, "readout", current, readout.Synapse.FanOut));
+            string readoutInput = Add(r + ".i", Synapse(r, "readout", current, shape, readout.Synapse), Const("readout.b", readout.Synapse.Bias));
+            graph.Node.Add(Node("Mul", [state["u"], Const("readout.alpha", readout.Alpha)], [r + ".decayed"]));
+            graph.Node.Add(Node("Add", [r + ".decayed", readoutInput], [r + ".u"]));
+            graph.Node.Add(Node("Add", [state["usum"], r + ".u"], [r + ".usum"]));
+            next["u"] = r + ".u";
+            next["usum"] = r + ".usum";
+            return (next, ops);
+        }
 
         public string Const(string name, float[] values)
         {
-            graph.Initializer.Add(Initializer(name, [values.Length], values));
+            if (_initializers.Add(name))
+            {
+                graph.Initializer.Add(Initializer(name, [values.Length], values));
+            }
+
             return name;
         }
 
-        private string Shape(string name, params long[] dims)
+        private void Weights(string name, long[] shape, Func<float[]> values)
         {
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-            t.Dims.Add(dims.Length);
-            t.Int64Data.AddRange(dims);
-            graph.Initializer.Add(t);
+            if (_initializers.Add(name))
+            {
+                graph.Initializer.Add(Initializer(name, shape, values()));
+            }
+        }
+
+        private string Shape(string name, params long[] dims) => Int64s(name, dims.Length, dims);
+
+        public string Int64s(string name, long length, params long[] values)
+        {
+            if (_initializers.Add(name))
+            {
+                var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+                t.Dims.Add(length);
+                t.Int64Data.AddRange(values);
+                graph.Initializer.Add(t);
+            }
+
             return name;
         }
 
-        public string Add(string name, string a, string b)
+        private string Add(string name, string a, string b)
         {
             graph.Node.Add(Node("Add", [a, b], [name]));
             return name;
@@ -97,7 +203,7 @@ public static class StepGraphBuilder
         // [B, H·W·C] (HWC) → [B, C, H, W]
         private string ToNchw(string name, string input, Shape3 s)
         {
-            graph.Node.Add(Node("Reshape", [input, Shape(name + ".shape", -1, s.Height, s.Width, s.Channels)], [name + ".nhwc"]));
+            graph.Node.Add(Node("Reshape", [input, Shape($"shape.{s.Height}x{s.Width}x{s.Channels}", -1, s.Height, s.Width, s.Channels)], [name + ".nhwc"]));
             graph.Node.Add(Node("Transpose", [name + ".nhwc"], [name + ".nchw"], Ints("perm", 0, 3, 1, 2)));
             return name + ".nchw";
         }
@@ -106,41 +212,44 @@ public static class StepGraphBuilder
         private string FromNchw(string name, string input, Shape3 s)
         {
             graph.Node.Add(Node("Transpose", [input], [name + ".nhwc"], Ints("perm", 0, 2, 3, 1)));
-            graph.Node.Add(Node("Reshape", [name + ".nhwc", Shape(name + ".flat", -1, s.Size)], [name]));
+            graph.Node.Add(Node("Reshape", [name + ".nhwc", Shape($"shape.flat{s.Size}", -1, s.Size)], [name]));
             return name;
         }
 
-        public string Synapse(string name, string input, Shape3 inputShape, Synapse synapse)
+        private string Synapse(string node, string param, string input, Shape3 inputShape, Synapse synapse)
         {
             switch (synapse)
             {
                 case DenseSynapse dense:
-                    graph.Initializer.Add(Initializer(name + ".w", [dense.Input.Size, dense.Output.Size], dense.WeightsInputMajor));
-                    graph.Node.Add(Node("MatMul", [input, name + ".w"], [name + ".syn"]));
-                    return name + ".syn";
+                    Weights(param + ".w", [dense.Input.Size, dense.Output.Size], () => dense.WeightsInputMajor);
+                    graph.Node.Add(Node("MatMul", [input, param + ".w"], [node + ".syn"]));
+                    return node + ".syn";
                 case ConvSynapse conv:
                 {
                     int k = conv.Kernel, ci = conv.Input.Channels, co = conv.Output.Channels;
-                    var oihw = new float[co * ci * k * k];
-                    for (int ky = 0; ky < k; ky++)
+                    Weights(param + ".w", [co, ci, k, k], () =>
                     {
-                        for (int kx = 0; kx < k; kx++)
+                        var oihw = new float[co * ci * k * k];
+                        for (int ky = 0; ky < k; ky++)
                         {
-                            for (int c = 0; c < ci; c++)
+                            for (int kx = 0; kx < k; kx++)
                             {
-                                for (int o = 0; o < co; o++)
+                                for (int c = 0; c < ci; c++)
                                 {
-                                    oihw[((o * ci + c) * k + ky) * k + kx] = conv.Weights[((ky * k + kx) * ci + c) * co + o];
+                                    for (int o = 0; o < co; o++)
+                                    {
+                                        oihw[((o * ci + c) * k + ky) * k + kx] = conv.Weights[((ky * k + kx) * ci + c) * co + o];
+                                    }
                                 }
                             }
                         }
-                    }
 
-                    graph.Initializer.Add(Initializer(name + ".w", [co, ci, k, k], oihw));
-                    string nchw = ToNchw(name + ".in", input, inputShape);
-                    graph.Node.Add(Node("Conv", [nchw, name + ".w"], [name + ".conv"], Ints("kernel_shape", k, k),
+                        return oihw;
+                    });
+                    string nchw = ToNchw(node + ".in", input, inputShape);
+                    graph.Node.Add(Node("Conv", [nchw, param + ".w"], [node + ".conv"], Ints("kernel_shape", k, k),
                         Ints("strides", conv.Stride, conv.Stride), Ints("pads", conv.Padding, conv.Padding, conv.Padding, conv.Padding)));
-                    return FromNchw(name + ".syn", name + ".conv", conv.Output);
+                    return FromNchw(node + ".syn", node + ".conv", conv.Output);
                 }
 
                 default:
@@ -148,52 +257,48 @@ public static class StepGraphBuilder
             }
         }
 
-        public string Pool(string name, string input, PoolLayer pool)
+        private string Pool(string node, string input, PoolLayer pool)
         {
-            string nchw = ToNchw(name + ".in", input, pool.Input);
+            string nchw = ToNchw(node + ".in", input, pool.Input);
             string op = pool.Kind == PoolKind.Max ? "MaxPool" : "AveragePool";
-            graph.Node.Add(Node(op, [nchw], [name + ".pool"], Ints("kernel_shape", pool.Size, pool.Size), Ints("strides", pool.Size, pool.Size)));
-            return FromNchw(name + ".out", name + ".pool", pool.Output);
+            graph.Node.Add(Node(op, [nchw], [node + ".pool"], Ints("kernel_shape", pool.Size, pool.Size), Ints("strides", pool.Size, pool.Size)));
+            return FromNchw(node + ".out", node + ".pool", pool.Output);
         }
 
         // Σ_j [x_j ≠ 0]·fan-out_j → [B, 1]
-        public string Ops(string name, string input, int[] fanOut)
+        private string Ops(string node, string param, string input, int[] fanOut)
         {
-            graph.Node.Add(Node("Greater", [input, Const(name + ".zero" + _constants++, [0f])], [name + ".active"]));
-            graph.Node.Add(Node("Cast", [name + ".active"], [name + ".activef"], Int("to", (long)TensorProto.Types.DataType.Float)));
-            graph.Initializer.Add(Initializer(name + ".fanout", [fanOut.Length, 1], Array.ConvertAll(fanOut, f => (float)f)));
-            graph.Node.Add(Node("MatMul", [name + ".activef", name + ".fanout"], [name + ".ops"]));
-            return name + ".ops";
+            graph.Node.Add(Node("Greater", [input, Const("zero", [0f])], [node + ".active"]));
+            graph.Node.Add(Node("Cast", [node + ".active"], [node + ".activef"], Int("to", (long)TensorProto.Types.DataType.Float)));
+            Weights(param + ".fanout", [fanOut.Length, 1], () => Array.ConvertAll(fanOut, f => (float)f));
+            graph.Node.Add(Node("MatMul", [node + ".activef", param + ".fanout"], [node + ".ops"]));
+            return node + ".ops";
         }
 
         // Contract 2, in AlifUpdate's operation order.
-        public string Alif(int l, string current, NeuronParameters p, GraphProto g)
+        private string Alif(int l, string node, string current, NeuronParameters p, Dictionary<string, string> state, Dictionary<string, string> next)
         {
-            int n = p.Count;
-            string v = $"v{l}", a = $"a{l}", s = $"s{l}", pre = $"l{l}.";
-            g.Input.Add(Value(v, ["B", n]));
-            g.Input.Add(Value(a, ["B", n]));
-            g.Input.Add(Value(s, ["B", n]));
-            string theta0 = Const(pre + "theta0", p.Theta0), beta = Const(pre + "beta", p.Beta), rho = Const(pre + "rho", p.Rho);
-            string omr = Const(pre + "omr", p.OneMinusRho), alpha = Const(pre + "alpha", p.Alpha);
-            g.Node.Add(Node("Mul", [beta, a], [pre + "ba"]));
-            g.Node.Add(Node("Add", [theta0, pre + "ba"], [pre + "thetaPrev"]));
-            g.Node.Add(Node("Mul", [rho, a], [pre + "ra"]));
-            g.Node.Add(Node("Mul", [omr, s], [pre + "os"]));
-            g.Node.Add(Node("Add", [pre + "ra", pre + "os"], [a + ".next"]));
-            g.Node.Add(Node("Mul", [beta, a + ".next"], [pre + "bn"]));
-            g.Node.Add(Node("Add", [theta0, pre + "bn"], [pre + "theta"]));
-            g.Node.Add(Node("Mul", [alpha, v], [pre + "av"]));
-            g.Node.Add(Node("Add", [pre + "av", current], [pre + "avi"]));
-            g.Node.Add(Node("Mul", [pre + "thetaPrev", s], [pre + "reset"]));
-            g.Node.Add(Node("Sub", [pre + "avi", pre + "reset"], [v + ".next"]));
-            g.Node.Add(Node("Sub", [v + ".next", pre + "theta"], [pre + "margin"]));
-            g.Node.Add(Node("Greater", [pre + "margin", Const(pre + "zero", [0f])], [pre + "fired"]));
-            g.Node.Add(Node("Cast", [pre + "fired"], [s + ".next"], Int("to", (long)TensorProto.Types.DataType.Float)));
-            g.Output.Add(Value(v + ".next", ["B", n]));
-            g.Output.Add(Value(a + ".next", ["B", n]));
-            g.Output.Add(Value(s + ".next", ["B", n]));
-            return s + ".next";
+            string v = state[$"v{l}"], a = state[$"a{l}"], s = state[$"s{l}"], pre = node + ".", par = $"l{l}.";
+            string theta0 = Const(par + "theta0", p.Theta0), beta = Const(par + "beta", p.Beta), rho = Const(par + "rho", p.Rho);
+            string omr = Const(par + "omr", p.OneMinusRho), alpha = Const(par + "alpha", p.Alpha);
+            graph.Node.Add(Node("Mul", [beta, a], [pre + "ba"]));
+            graph.Node.Add(Node("Add", [theta0, pre + "ba"], [pre + "thetaPrev"]));
+            graph.Node.Add(Node("Mul", [rho, a], [pre + "ra"]));
+            graph.Node.Add(Node("Mul", [omr, s], [pre + "os"]));
+            graph.Node.Add(Node("Add", [pre + "ra", pre + "os"], [pre + "a"]));
+            graph.Node.Add(Node("Mul", [beta, pre + "a"], [pre + "bn"]));
+            graph.Node.Add(Node("Add", [theta0, pre + "bn"], [pre + "theta"]));
+            graph.Node.Add(Node("Mul", [alpha, v], [pre + "av"]));
+            graph.Node.Add(Node("Add", [pre + "av", current], [pre + "avi"]));
+            graph.Node.Add(Node("Mul", [pre + "thetaPrev", s], [pre + "reset"]));
+            graph.Node.Add(Node("Sub", [pre + "avi", pre + "reset"], [pre + "v"]));
+            graph.Node.Add(Node("Sub", [pre + "v", pre + "theta"], [pre + "margin"]));
+            graph.Node.Add(Node("Greater", [pre + "margin", Const("zero", [0f])], [pre + "fired"]));
+            graph.Node.Add(Node("Cast", [pre + "fired"], [pre + "s"], Int("to", (long)TensorProto.Types.DataType.Float)));
+            next[$"v{l}"] = pre + "v";
+            next[$"a{l}"] = pre + "a";
+            next[$"s{l}"] = pre + "s";
+            return pre + "s";
         }
     }
 }
