@@ -8,6 +8,12 @@ if (args.Length > 0 && args[0] == "payloads")
     return SnnServe.Benchmarks.Load.PayloadWriter.Run(args[1..]);
 }
 
+// dotnet run -c Release --project bench -- report            the evidence section of docs/benchmarks.md and docs/plots
+if (args.Length > 0 && args[0] == "report")
+{
+    return SnnServe.Benchmarks.Report.ReportCommand.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "load")
 {
     return await SnnServe.Benchmarks.Load.LoadHarness.RunAsync(args[1..]);
