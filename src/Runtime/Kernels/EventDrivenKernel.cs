@@ -71,21 +71,23 @@ public sealed class EventDrivenKernel : INetworkKernel
         {
             case SpikingLayer spiking:
             {
-                Span<float> current = buffers.Current;
-                if (l == 0 && state.InputStatic && state.FirstLayerCacheValid)
+                Span<float> current;
+                if (l == 0 && state.InputStatic)
                 {
-                    state.FirstLayerCache.CopyTo(current);
+                    // Static input: the first layer's current is computed once, in the cache, and read from there.
+                    current = state.FirstLayerCache;
+                    if (!state.FirstLayerCacheValid)
+                    {
+                        state.FirstLayerBias.CopyTo(current);
+                        Account(state, spiking.Synapse.Scatter(events.Span, values, binary, current), binary);
+                        state.FirstLayerCacheValid = true;
+                    }
                 }
                 else
                 {
+                    current = buffers.Current;
                     (l == 0 ? state.FirstLayerBias : spiking.Synapse.Bias).CopyTo(current);
-                    long ops = spiking.Synapse.Scatter(events.Span, values, binary, current);
-                    Account(state, ops, binary);
-                    if (l == 0 && state.InputStatic)
-                    {
-                        current.CopyTo(state.FirstLayerCache);
-                        state.FirstLayerCacheValid = true;
-                    }
+                    Account(state, spiking.Synapse.Scatter(events.Span, values, binary, current), binary);
                 }
 
                 int count = AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
