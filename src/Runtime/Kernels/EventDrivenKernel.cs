@@ -90,7 +90,9 @@ public sealed class EventDrivenKernel : INetworkKernel
                     Account(state, spiking.Synapse.Scatter(events.Span, values, binary, current), binary);
                 }
 
-                int count = AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
+                int count = state.Timestep == 0
+                    ? AlifUpdate.FirstStep(spiking.Neurons, buffers.V, buffers.Out, current, buffers.Events)
+                    : AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
                 buffers.EventCount = count;
                 state.SpikesPerLayer[l] += count;
                 break;
