@@ -112,13 +112,14 @@ public static class AlifUpdate
 
     /// <summary>
     /// The first timestep of a fresh state (v = a = s = 0): the update reduces to a = 0, θ = θ0,
-    /// v = 0 + I, s = H(v − θ0), so only I and θ0 are read and only v and s written — the same
-    /// float results as <see cref="Vectorized"/> on zero state (0·x and x + 0·y are exact), with a
-    /// quarter of its memory traffic. The adaptation trace must already be zero and stays so.
+    /// v = 0 + I, s = H(v − θ0), so only I and θ0 are read — the same float results as
+    /// <see cref="Vectorized"/> on zero state (0·x and x + 0·y are exact) with a third of its memory
+    /// traffic, and without the state having been cleared first: v, a and s are all written.
     /// </summary>
-    public static int FirstStep(NeuronParameters p, Span<float> v, Span<float> spikes, ReadOnlySpan<float> current, Span<int> events)
+    public static int FirstStep(NeuronParameters p, Span<float> v, Span<float> a, Span<float> spikes, ReadOnlySpan<float> current, Span<int> events)
     {
         int n = v.Length, i = 0, count = 0;
+        a.Clear();
         ref float rv = ref MemoryMarshal.GetReference(v);
         ref float rs = ref MemoryMarshal.GetReference(spikes);
         ref float ri = ref MemoryMarshal.GetReference(current);

@@ -18,6 +18,11 @@ public sealed class DenseReferenceKernel : INetworkKernel
 
     public void Step(SnnNetwork network, NetworkState state)
     {
+        if (state.Timestep == 0)
+        {
+            state.ClearLayers();
+        }
+
         ReadOnlySpan<float> values = state.Input;
         bool binary = state.InputBinary;
         bool firstLayerCounted = state.InputStatic && state.Timestep > 0;

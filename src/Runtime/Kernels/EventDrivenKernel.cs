@@ -91,7 +91,7 @@ public sealed class EventDrivenKernel : INetworkKernel
                 }
 
                 int count = state.Timestep == 0
-                    ? AlifUpdate.FirstStep(spiking.Neurons, buffers.V, buffers.Out, current, buffers.Events)
+                    ? AlifUpdate.FirstStep(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events)
                     : AlifUpdate.Vectorized(spiking.Neurons, buffers.V, buffers.A, buffers.Out, current, buffers.Events);
                 buffers.EventCount = count;
                 state.SpikesPerLayer[l] += count;

@@ -37,7 +37,11 @@ public sealed class LayerState
     /// <summary>Number of valid entries in <see cref="Events"/>.</summary>
     public int EventCount { get; internal set; }
 
-    internal void Reset()
+    // Forget the last request cheaply: the arrays are left as they are and count as zero until the
+    // first timestep writes them (see NetworkState.Reset).
+    internal void Reset() => EventCount = 0;
+
+    internal void Clear()
     {
         Array.Clear(V);
         Array.Clear(A);

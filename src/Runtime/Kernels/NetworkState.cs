@@ -98,7 +98,12 @@ public sealed class NetworkState
         }
     }
 
-    /// <summary>Clears all state for a new request (no allocation).</summary>
+    /// <summary>
+    /// Prepares the buffers for a new request (no allocation). The layers' arrays are not cleared:
+    /// at <see cref="Timestep"/> 0 a kernel treats them as zero — the event-driven kernel's first
+    /// update writes all of them, other kernels call <see cref="ClearLayers"/> first — which saves a
+    /// pass over every neuron per request.
+    /// </summary>
     public void Reset()
     {
         foreach (LayerState layer in Layers)
@@ -118,6 +123,15 @@ public sealed class NetworkState
         SynapticOps = 0;
         Macs = 0;
         ResetBias();
+    }
+
+    /// <summary>Zeroes every layer's membranes, adaptation traces and outputs.</summary>
+    public void ClearLayers()
+    {
+        foreach (LayerState layer in Layers)
+        {
+            layer.Clear();
+        }
     }
 
     private void ResetBias() => ((SpikingLayer)Network.Hidden[0]).Synapse.Bias.CopyTo(FirstLayerBias, 0);

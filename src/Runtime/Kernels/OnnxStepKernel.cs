@@ -148,6 +148,11 @@ public sealed class OnnxStepKernel(bool preferCuda, ILogger logger) : INetworkKe
 
         private void Pack(NetworkState state, int b)
         {
+            if (state.Timestep == 0)
+            {
+                state.ClearLayers();
+            }
+
             Copy(state.Input, 0, b);
             Copy(state.FirstLayerBias, 1, b);
             int i = 2;
