@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using static SnnServe.Runtime.Kernels.OnnxGraph;
 
 namespace SnnServe.TestSupport;
 
@@ -13,8 +14,8 @@ public static class OnnxTestGraphs
     public static byte[] BlockMeanSigmoid(int channels, int height, int width, int block, float a, float b)
     {
         var graph = new GraphProto { Name = "block_mean_sigmoid_scout" };
-        graph.Input.Add(TensorValue("image", ["N", channels, height, width]));
-        graph.Output.Add(TensorValue("attention", ["N", 1, height / block, width / block]));
+        graph.Input.Add(Value("image", ["N", channels, height, width]));
+        graph.Output.Add(Value("attention", ["N", 1, height / block, width / block]));
         graph.Initializer.Add(Scalar("a", a));
         graph.Initializer.Add(Scalar("b", b));
         graph.Node.Add(Node("ReduceMean", ["image"], ["gray"], Ints("axes", 1), Int("keepdims", 1)));
@@ -64,8 +65,8 @@ public static class OnnxTestGraphs
     {
         int inputs = channels * height * width;
         var graph = new GraphProto { Name = "linear_classifier" };
-        graph.Input.Add(TensorValue("image", ["N", channels, height, width]));
-        graph.Output.Add(TensorValue("logits", ["N", classes]));
+        graph.Input.Add(Value("image", ["N", channels, height, width]));
+        graph.Output.Add(Value("logits", ["N", classes]));
         var w = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float };
         w.Dims.AddRange([classes, inputs]);
         var b = new TensorProto { Name = "B", DataType = (int)TensorProto.Types.DataType.Float };
@@ -92,46 +93,10 @@ public static class OnnxTestGraphs
     /// <summary>Weight W[k, i] of <see cref="LinearClassifier"/>.</summary>
     public static float LinearWeight(int k, int i) => (k + 1) * 0.01f * (i % 7 - 3);
 
-    private static ValueInfoProto TensorValue(string name, object[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (object d in dims)
-        {
-            shape.Dim.Add(d is string p
-                ? new TensorShapeProto.Types.Dimension { DimParam = p }
-                : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
-        }
-
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
-
     private static TensorProto Scalar(string name, float value)
     {
         var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         t.FloatData.Add(value);
         return t;
     }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 }
