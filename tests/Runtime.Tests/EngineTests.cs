@@ -209,6 +209,24 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void PooledContext_AfterPotentialModulation_NextRequestSeesThePlainBias()
+    {
+        var options = Rate with { ScoutMode = "potential", ScoutStrength = 2f };
+        float[] input = SyntheticModel.RandomInput(options, 21);
+        using var fresh = new TestRepository(("m", 1, options));
+        InferenceResult expected = fresh.Engine().Infer(Request(input, new() { Modulation = false }));
+
+        using var reused = new TestRepository(("m", 1, options));
+        SnnInferenceEngine engine = reused.Engine();
+        InferenceResult modulated = engine.Infer(Request(input));
+        InferenceResult plain = engine.Infer(Request(input, new() { Modulation = false }));
+
+        Assert.NotEqual(Bits(expected.Probabilities), Bits(modulated.Probabilities));
+        Assert.Equal(Bits(expected.Probabilities), Bits(plain.Probabilities));
+        Assert.Equal(expected.SpikesPerLayer, plain.SpikesPerLayer);
+    }
+
+    [Fact]
     public void UnknownModel_NotFound()
     {
         using var repo = new TestRepository(("m", 1, new()));

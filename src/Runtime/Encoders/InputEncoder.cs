@@ -126,6 +126,7 @@ public sealed class InputEncoder
     {
         Shape3 first = state.Network.Hidden[0].Output;
         float[] bias = state.FirstLayerBias;
+        state.FirstLayerBiasModified = true;
         for (int y = 0; y < first.Height; y++)
         {
             for (int x = 0; x < first.Width; x++)

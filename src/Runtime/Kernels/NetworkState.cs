@@ -29,7 +29,7 @@ public sealed class NetworkState
         Readout = new float[network.Classes];
         ReadoutSum = new float[network.Classes];
         SpikesPerLayer = new long[Layers.Length];
-        ResetBias();
+        ((SpikingLayer)network.Hidden[0]).Synapse.Bias.CopyTo(FirstLayerBias, 0);
     }
 
     /// <summary>The network these buffers belong to.</summary>
@@ -134,5 +134,16 @@ public sealed class NetworkState
         }
     }
 
-    private void ResetBias() => ((SpikingLayer)Network.Hidden[0]).Synapse.Bias.CopyTo(FirstLayerBias, 0);
+    /// <summary>Set when <see cref="FirstLayerBias"/> differs from the synapse's bias (potential modulation), so the next reset restores it.</summary>
+    internal bool FirstLayerBiasModified { get; set; }
+
+    // Only a modulated bias needs restoring: a pass over the first layer saved on most requests.
+    private void ResetBias()
+    {
+        if (FirstLayerBiasModified)
+        {
+            ((SpikingLayer)Network.Hidden[0]).Synapse.Bias.CopyTo(FirstLayerBias, 0);
+            FirstLayerBiasModified = false;
+        }
+    }
 }
