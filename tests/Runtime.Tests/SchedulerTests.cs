@@ -324,6 +324,34 @@ public sealed class SchedulerTests
         Assert.Equal(ErrorKind.Unavailable, error.Kind);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Streams_AreBoundedLikeTheQueue_AndReleaseTheirPlace()
+    {
+        using var repo = new TestRepository(("m", 1, Model));
+        using ScheduledInferenceEngine engine = repo.Scheduled(new SchedulerOptions { Workers = 1, Slots = 1, QueueCapacity = 0 });
+        var never = new InferenceOptions { Threshold = 1f, MaxTimesteps = 16 };
+        await using (IAsyncEnumerator<TimestepUpdate> first = engine.StreamAsync(Request(Inputs(1)[0], never)).GetAsyncEnumerator())
+        {
+            Assert.True(await first.MoveNextAsync());
+            Assert.Equal(1, engine.Streams);
+            await using IAsyncEnumerator<TimestepUpdate> second = engine.StreamAsync(Request(Inputs(1, 3)[0], never)).GetAsyncEnumerator();
+            var error = await Assert.ThrowsAsync<SnnServeException>(async () => await second.MoveNextAsync());
+            Assert.Equal(ErrorKind.ResourceExhausted, error.Kind);
+            Assert.NotNull(error.RetryAfter);
+        }
+
+        Assert.Equal(0, engine.Streams);
+        var updates = new List<TimestepUpdate>();
+        await foreach (TimestepUpdate u in engine.StreamAsync(Request(Inputs(1, 4)[0], never)))
+        {
+            updates.Add(u);
+        }
+
+        Assert.Equal(16, updates.Count);
+        Assert.True(updates[^1].IsFinal);
+        Assert.Equal(0, engine.Streams);
+    }
+
     [Fact]
     public void InvalidOptions_Rejected()
     {

@@ -87,9 +87,43 @@ public sealed class ScheduledInferenceEngine : IInferenceEngine, IDisposable
         }
     }
 
-    /// <summary>Streams on the caller's thread: a client watching every timestep is not batched.</summary>
-    public IAsyncEnumerable<TimestepUpdate> StreamAsync(InferenceRequest request, CancellationToken cancellationToken = default) =>
-        Direct.StreamAsync(request, cancellationToken);
+    /// <summary>
+    /// Streams on the caller's thread (a client watching every timestep is not batched), under the
+    /// same admission bound as the scheduler: at most <see cref="SchedulerOptions.QueueCapacity"/> +
+    /// workers × slots streams at once, beyond which a stream is refused with ResourceExhausted.
+    /// </summary>
+    public async IAsyncEnumerable<TimestepUpdate> StreamAsync(InferenceRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        int limit = _options.QueueCapacity + _options.Workers * _options.EffectiveSlots;
+        if (_options.Mode != SchedulingMode.Direct && Interlocked.Increment(ref _streams) > limit)
+        {
+            Interlocked.Decrement(ref _streams);
+            throw new SnnServeException(ErrorKind.ResourceExhausted, $"{limit} streams are running; retry later")
+            {
+                RetryAfter = TimeSpan.FromSeconds(_options.RetryAfterSeconds),
+            };
+        }
+
+        try
+        {
+            await foreach (TimestepUpdate update in Direct.StreamAsync(request, cancellationToken))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (_options.Mode != SchedulingMode.Direct)
+            {
+                Interlocked.Decrement(ref _streams);
+            }
+        }
+    }
+
+    /// <summary>Streams in progress.</summary>
+    public int Streams => Volatile.Read(ref _streams);
+
+    private int _streams;
 
     /// <summary>The scheduler of one model version, created on first use.</summary>
     public TimestepScheduler For(string name, long version) =>
