@@ -84,7 +84,7 @@ public static class LoadHarness
         Console.WriteLine(report);
         if (write is not null)
         {
-            Splice(write, model, report);
+            MarkdownSections.Replace(write, $"load:{model}", report);
         }
 
         return 0;
@@ -137,16 +137,6 @@ public static class LoadHarness
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Admitted p99 at 5× saturation / at saturation: **{overload.P99Ms / atSaturation.P99Ms:0.00}×**.");
         return md.ToString();
-    }
-
-    private static void Splice(string path, string model, string report)
-    {
-        string Begin = $"<!-- load:{model}:begin -->", End = $"<!-- load:{model}:end -->";
-        string text = File.Exists(path) ? File.ReadAllText(path) : "";
-        int a = text.IndexOf(Begin, StringComparison.Ordinal), b = text.IndexOf(End, StringComparison.Ordinal);
-        string section = Begin + "\n" + report + End;
-        text = a >= 0 && b > a ? text[..a] + section + text[(b + End.Length)..] : text + "\n" + section + "\n";
-        File.WriteAllText(path, text);
     }
 
     private static string? Option(string[] args, string name)

@@ -82,13 +82,12 @@ public static class OpenLoopRun
             }, TaskContinuationOptions.ExecuteSynchronously));
         }
 
-        double before = occupancy?.Invoke() ?? 0;
         await Task.WhenAll(pending);
         double elapsed = (Stopwatch.GetTimestamp() - start) / (double)frequency;
         var done = Enumerable.Range(0, sent).Where(i => ok[i]).Select(i => latencies[i]).Order().ToArray();
         rejectMicros.Sort();
         return new LoadResult(mode, rate, done.Length / elapsed, Percentile(done, 0.50), Percentile(done, 0.95), Percentile(done, 0.99),
-            occupancy?.Invoke() ?? before, sent == 0 ? 0 : (double)rejected / sent,
+            occupancy?.Invoke() ?? 0, sent == 0 ? 0 : (double)rejected / sent,
             rejectMicros.Count == 0 ? double.NaN : rejectMicros[rejectMicros.Count / 2], done.Length, rejected,
             done.Length == 0 ? 0 : Enumerable.Range(0, sent).Where(i => ok[i]).Average(i => timesteps[i]));
     }

@@ -203,7 +203,7 @@ public static class ReportCommand
         string text = md.ToString();
         if (options.Write)
         {
-            Splice(Path.Combine(options.Output, "benchmarks.md"), text);
+            MarkdownSections.Replace(Path.Combine(options.Output, "benchmarks.md"), "report", text);
         }
 
         return text;
@@ -305,15 +305,5 @@ public static class ReportCommand
 
         string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal));
         return line is null ? double.NaN : double.Parse(line.Split(':', 2)[1].Trim(), CultureInfo.InvariantCulture) / 1000;
-    }
-
-    private static void Splice(string path, string report)
-    {
-        const string Begin = "<!-- report:begin -->", End = "<!-- report:end -->";
-        string text = File.Exists(path) ? File.ReadAllText(path) : "";
-        int a = text.IndexOf(Begin, StringComparison.Ordinal), b = text.IndexOf(End, StringComparison.Ordinal);
-        string section = Begin + "\n" + report + End;
-        text = a >= 0 && b > a ? text[..a] + section + text[(b + End.Length)..] : text + "\n" + section + "\n";
-        File.WriteAllText(path, text);
     }
 }
