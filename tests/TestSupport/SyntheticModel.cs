@@ -35,6 +35,11 @@ public sealed record SyntheticModelOptions
     public bool PerChannelParameters { get; init; }
 
     public int Seed { get; init; } = 1;
+
+    /// <summary>Range of the conv layers' biases (uniform); above θ0 a neuron fires without input.</summary>
+    public float ConvBiasMin { get; init; } = 0.05f;
+
+    public float ConvBiasMax { get; init; } = 0.05f;
 }
 
 /// <summary>Writes random-weight models in the repository format (for tests and benchmarks only).</summary>
@@ -109,7 +114,7 @@ public static class SyntheticModel
                     int co = int.Parse(p[1]), k = int.Parse(p[2]), s = int.Parse(p[3]), pad = int.Parse(p[4]);
                     int ho = (h + 2 * pad - k) / s + 1, wo = (w + 2 * pad - k) / s + 1;
                     tensors.Add(Uniform(random, name + ".weight", [co, c, k, k], options.WeightScale * MathF.Sqrt(3f / (c * k * k))));
-                    tensors.Add(Uniform(random, name + ".bias", [co], 0.05f, 0.05f));
+                    tensors.Add(Uniform(random, name + ".bias", [co], options.ConvBiasMin, options.ConvBiasMax));
                     int[] paramShape = options.PerChannelParameters ? [co] : [co, ho, wo];
                     layers.Add(new LayerSpec
                     {

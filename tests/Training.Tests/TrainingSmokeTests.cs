@@ -104,6 +104,7 @@ public sealed class TrainingSmokeTests : IClassFixture<TrainingSmokeTests.SmokeR
             {
                 encoder.Encode(state);
                 EventDrivenKernel.Instance.Step(loaded.Network, state);
+                state.Materialize();
                 for (int l = 0; l < 3; l++)
                 {
                     float[] torchSpikes = trace[t][l][k].contiguous().data<float>().ToArray();

@@ -161,4 +161,41 @@ public static class AlifUpdate
 
         return count;
     }
+
+    /// <summary>
+    /// The spikes of <see cref="FirstStep"/> for neurons [<paramref name="offset"/>, offset + length)
+    /// alone, appended to <paramref name="events"/> from <paramref name="count"/>; writes no state
+    /// (v = I, a = 0 and s are implied until <see cref="EventDrivenKernel.Materialize"/>). Returns the new count.
+    /// </summary>
+    internal static int FirstSpikes(float[] theta0Values, ReadOnlySpan<float> current, int offset, int length, Span<int> events, int count)
+    {
+        int i = offset, end = offset + length;
+        ref float ri = ref MemoryMarshal.GetReference(current);
+        ref float theta0 = ref MemoryMarshal.GetArrayDataReference(theta0Values);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= end - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                nuint o = (nuint)i;
+                Vector256<float> vNew = Vector256<float>.Zero + Vector256.LoadUnsafe(ref ri, o);
+                Vector256<float> theta = Vector256.LoadUnsafe(ref theta0, o) + Vector256<float>.Zero;
+                uint mask = Vector256.GreaterThan(vNew - theta, Vector256<float>.Zero).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                }
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            if (0f + Unsafe.Add(ref ri, i) - (Unsafe.Add(ref theta0, i) + 0f) > 0f)
+            {
+                events[count++] = i;
+            }
+        }
+
+        return count;
+    }
 }

@@ -71,6 +71,17 @@ public sealed class EventDrivenKernel : INetworkKernel
         {
             case SpikingLayer spiking:
             {
+                if (buffers.Implicit)
+                {
+                    Materialize(network, state, l);
+                }
+
+                if (state.Timestep == 0 && spiking.Quiet is { } quiet && !(l == 0 && state.FirstLayerBiasModified))
+                {
+                    FirstStepReached(spiking, quiet, state, l, events.Span, values, binary);
+                    break;
+                }
+
                 Span<float> current;
                 if (l == 0 && state.InputStatic)
                 {
@@ -102,6 +113,107 @@ public sealed class EventDrivenKernel : INetworkKernel
                 Pool(pool, events.Span, buffers);
                 break;
         }
+    }
+
+    // The first timestep of a conv layer from fresh state, restricted to the output positions the
+    // input reaches: only their current rows are initialised (bias) and scattered into, only their
+    // neurons are compared with θ0; every other position's current is the bias alone, so its spikes
+    // are the precomputed quiet ones. Nothing but the events is written (LayerState.Implicit): most
+    // requests exit after this timestep and never need v, a or s. Same floats as FirstStep.
+    private static void FirstStepReached(SpikingLayer spiking, QuietPositions quiet, NetworkState state, int l,
+        ReadOnlySpan<int> events, float[] values, bool binary)
+    {
+        var conv = (ConvSynapse)spiking.Synapse;
+        LayerState buffers = state.Layers[l];
+        bool[] reached = buffers.Reached;
+        Array.Clear(reached);
+        conv.MarkReached(events, reached);
+        int[] positions = buffers.ReachedPositions;
+        int reachedCount = 0;
+        for (int p = 0; p < reached.Length; p++)
+        {
+            if (reached[p])
+            {
+                positions[reachedCount++] = p;
+            }
+        }
+
+        buffers.ReachedCount = reachedCount;
+        int channels = conv.Output.Channels;
+        bool cached = l == 0 && state.InputStatic;
+        float[] current = cached ? state.FirstLayerCache : buffers.Current;
+        ReadOnlySpan<float> bias = l == 0 ? state.FirstLayerBias : conv.Bias;
+        for (int r = 0; r < reachedCount; r++)
+        {
+            int offset = positions[r] * channels;
+            bias.Slice(offset, channels).CopyTo(current.AsSpan(offset, channels));
+        }
+
+        Account(state, conv.Scatter(events, values, binary, current), binary);
+        if (cached)
+        {
+            state.FirstLayerCacheValid = true; // at the reached positions; Materialize completes it
+        }
+
+        int count = 0;
+        int[] output = buffers.Events;
+        float[] theta0 = spiking.Neurons.Theta0;
+        for (int p = 0; p < reached.Length; p++)
+        {
+            if (reached[p])
+            {
+                count = AlifUpdate.FirstSpikes(theta0, current, p * channels, channels, output, count);
+            }
+            else
+            {
+                for (int q = quiet.Start[p]; q < quiet.Start[p + 1]; q++)
+                {
+                    output[count++] = quiet.Events[q];
+                }
+            }
+        }
+
+        buffers.EventCount = count;
+        buffers.Implicit = true;
+        state.SpikesPerLayer[l] += count;
+    }
+
+    /// <summary>
+    /// Writes out layer <paramref name="l"/>'s state after <see cref="FirstStepReached"/>: the
+    /// unreached positions' current rows become the bias (so the current is whole again — for the
+    /// first layer with static input, the cache every later timestep reads), v = 0 + I, a = 0,
+    /// s = 1 at the events and 0 elsewhere.
+    /// </summary>
+    internal static void Materialize(SnnNetwork network, NetworkState state, int l)
+    {
+        LayerState buffers = state.Layers[l];
+        var spiking = (SpikingLayer)network.Hidden[l];
+        int channels = spiking.Synapse.Output.Channels;
+        float[] current = l == 0 && state.InputStatic ? state.FirstLayerCache : buffers.Current;
+        ReadOnlySpan<float> bias = l == 0 ? state.FirstLayerBias : spiking.Synapse.Bias;
+        bool[] reached = buffers.Reached;
+        for (int p = 0; p < reached.Length; p++)
+        {
+            if (!reached[p])
+            {
+                bias.Slice(p * channels, channels).CopyTo(current.AsSpan(p * channels, channels));
+            }
+        }
+
+        float[] v = buffers.V;
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = 0f + current[i];
+        }
+
+        Array.Clear(buffers.A);
+        Array.Clear(buffers.Out);
+        for (int e = 0; e < buffers.EventCount; e++)
+        {
+            buffers.Out[buffers.Events[e]] = 1f;
+        }
+
+        buffers.Implicit = false;
     }
 
     private static void StepReadout(SnnNetwork network, NetworkState state)
@@ -139,22 +251,19 @@ public sealed class EventDrivenKernel : INetworkKernel
 
     private static void Pool(PoolLayer pool, ReadOnlySpan<int> inputEvents, LayerState buffers)
     {
-        Shape3 input = pool.Input, output = pool.Output;
         float[] outputs = buffers.Out;
         Array.Clear(outputs);
-        int k = pool.Size, c = input.Channels;
+        int[] target = pool.Target;
+        bool max = pool.Kind == PoolKind.Max;
         for (int e = 0; e < inputEvents.Length; e++)
         {
-            int index = inputEvents[e];
-            int channel = index % c, pixel = index / c;
-            int oy = pixel / input.Width / k, ox = pixel % input.Width / k;
-            if (oy >= output.Height || ox >= output.Width)
+            int o = target[inputEvents[e]];
+            if (o < 0)
             {
                 continue;
             }
 
-            int o = (oy * output.Width + ox) * c + channel;
-            if (pool.Kind == PoolKind.Max)
+            if (max)
             {
                 outputs[o] = 1f;
             }

@@ -3,8 +3,10 @@ namespace SnnServe.Runtime.Kernels;
 /// <summary>Per-request buffers of one hidden layer (all channel-last, sized once).</summary>
 public sealed class LayerState
 {
-    internal LayerState(int outputs, bool spiking)
+    internal LayerState(int outputs, bool spiking, int positions = 0)
     {
+        Reached = new bool[positions];
+        ReachedPositions = new int[positions];
         Out = new float[outputs];
         Events = new int[outputs];
         if (spiking)
@@ -37,9 +39,28 @@ public sealed class LayerState
     /// <summary>Number of valid entries in <see cref="Events"/>.</summary>
     public int EventCount { get; internal set; }
 
+    /// <summary>
+    /// True after the event-driven kernel's first timestep of a conv layer, which writes only
+    /// <see cref="Events"/>: v = I, a = 0 and s (from the events) are implied, and
+    /// <see cref="NetworkState.Materialize"/> (or the next timestep) writes them out.
+    /// </summary>
+    public bool Implicit { get; internal set; }
+
+    // Conv layers: which output positions (oy·Wo + ox) the first timestep's input reached, as flags
+    // and as an ascending list of ReachedCount positions.
+    internal bool[] Reached { get; }
+
+    internal int[] ReachedPositions { get; }
+
+    internal int ReachedCount { get; set; }
+
     // Forget the last request cheaply: the arrays are left as they are and count as zero until the
     // first timestep writes them (see NetworkState.Reset).
-    internal void Reset() => EventCount = 0;
+    internal void Reset()
+    {
+        EventCount = 0;
+        Implicit = false;
+    }
 
     internal void Clear()
     {
@@ -47,5 +68,6 @@ public sealed class LayerState
         Array.Clear(A);
         Array.Clear(Out);
         EventCount = 0;
+        Implicit = false;
     }
 }

@@ -20,7 +20,8 @@ public sealed class NetworkState
         for (int l = 0; l < Layers.Length; l++)
         {
             NetworkLayer layer = network.Hidden[l];
-            Layers[l] = new LayerState(layer.Output.Size, layer is SpikingLayer);
+            Layers[l] = new LayerState(layer.Output.Size, layer is SpikingLayer,
+                layer is SpikingLayer { Synapse: ConvSynapse } ? layer.Output.Height * layer.Output.Width : 0);
         }
 
         FirstLayerBias = new float[network.Hidden[0].Output.Size];
@@ -123,6 +124,23 @@ public sealed class NetworkState
         SynapticOps = 0;
         Macs = 0;
         ResetBias();
+    }
+
+    /// <summary>
+    /// Writes out the state the event-driven kernel left implicit after a first timestep (see
+    /// <see cref="LayerState.Implicit"/>), so every layer's <see cref="LayerState.V"/>,
+    /// <see cref="LayerState.A"/> and <see cref="LayerState.Out"/> can be read. Stepping on
+    /// afterwards gives the same results as without it.
+    /// </summary>
+    public void Materialize()
+    {
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            if (Layers[l].Implicit)
+            {
+                EventDrivenKernel.Materialize(Network, this, l);
+            }
+        }
     }
 
     /// <summary>Zeroes every layer's membranes, adaptation traces and outputs.</summary>

@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics;
 namespace SnnServe.Runtime.Kernels;
 
 /// <summary>
-/// Element-wise SIMD primitives of the event-driven kernel (Vector256 with a scalar tail).
+/// Element-wise SIMD primitives of the event-driven kernel (Vector512 where the CPU accelerates it,
+/// then Vector256, then a scalar tail).
 /// Every lane computes exactly what the scalar expression computes (a separate multiply and
 /// add, never a fused multiply-add), so vector and scalar code agree bit for bit.
 /// </summary>
@@ -17,42 +18,79 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(Span<float> destination, ReadOnlySpan<float> row)
     {
-        ref float d = ref MemoryMarshal.GetReference(destination);
-        ref float r = ref MemoryMarshal.GetReference(row);
-        int n = row.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (destination.Length < row.Length)
         {
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref r, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
-            }
+            throw new ArgumentException("destination is shorter than the row", nameof(destination));
         }
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref d, i) += Unsafe.Add(ref r, i);
-        }
+        Add(ref MemoryMarshal.GetReference(destination), ref MemoryMarshal.GetReference(row), row.Length);
     }
 
     /// <summary>destination[i] = destination[i] + row[i]·scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddScaled(Span<float> destination, ReadOnlySpan<float> row, float scale)
     {
-        ref float d = ref MemoryMarshal.GetReference(destination);
-        ref float r = ref MemoryMarshal.GetReference(row);
-        int n = row.Length, i = 0;
+        if (destination.Length < row.Length)
+        {
+            throw new ArgumentException("destination is shorter than the row", nameof(destination));
+        }
+
+        AddScaled(ref MemoryMarshal.GetReference(destination), ref MemoryMarshal.GetReference(row), row.Length, scale);
+    }
+
+    /// <summary>d[i] = d[i] + row[i] for i &lt; n (no bounds checks: callers guarantee the ranges).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(ref float d, ref float row, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512.LoadUnsafe(ref d, (nuint)i) + Vector512.LoadUnsafe(ref row, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> s = Vector256.Create(scale);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref r, (nuint)i) * s).StoreUnsafe(ref d, (nuint)i);
+                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref row, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
             }
         }
 
         for (; i < n; i++)
         {
-            Unsafe.Add(ref d, i) += Unsafe.Add(ref r, i) * scale;
+            Unsafe.Add(ref d, i) += Unsafe.Add(ref row, i);
+        }
+    }
+
+    /// <summary>d[i] = d[i] + row[i]·scale for i &lt; n (no bounds checks: callers guarantee the ranges).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(ref float d, ref float row, int n, float scale)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> s = Vector512.Create(scale);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512.LoadUnsafe(ref d, (nuint)i) + Vector512.LoadUnsafe(ref row, (nuint)i) * s).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> s = Vector256.Create(scale);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref row, (nuint)i) * s).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) += Unsafe.Add(ref row, i) * scale;
         }
     }
 

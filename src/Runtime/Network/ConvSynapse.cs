@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SnnServe.Runtime.Kernels;
 
 namespace SnnServe.Runtime.Network;
@@ -29,6 +31,56 @@ public sealed class ConvSynapse : Synapse
                 }
             }
         }
+
+        BuildReachTable();
+    }
+
+    // For input pixel q = y·W + x, entries ReachStart[q] .. ReachStart[q + 1] list the output
+    // positions it reaches (ReachPosition, = oy·Wo + ox) and the kernel tap (ky·K + kx) joining them,
+    // in ascending (ky, kx) order: the scatter then needs no division per event.
+    private int[] _reachStart = [];
+    private int[] _reachPosition = [];
+    private int[] _reachTap = [];
+
+    private void BuildReachTable()
+    {
+        int h = Input.Height, w = Input.Width, ho = Output.Height, wo = Output.Width;
+        int k = Kernel, s = Stride, p = Padding;
+        var start = new int[h * w + 1];
+        var positions = new List<int>();
+        var taps = new List<int>();
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                start[y * w + x] = positions.Count;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    int oyScaled = y + p - ky;
+                    if (oyScaled < 0 || oyScaled % s != 0 || oyScaled / s >= ho)
+                    {
+                        continue;
+                    }
+
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int oxScaled = x + p - kx;
+                        if (oxScaled < 0 || oxScaled % s != 0 || oxScaled / s >= wo)
+                        {
+                            continue;
+                        }
+
+                        positions.Add(oyScaled / s * wo + oxScaled / s);
+                        taps.Add(ky * k + kx);
+                    }
+                }
+            }
+        }
+
+        start[h * w] = positions.Count;
+        _reachStart = start;
+        _reachPosition = positions.ToArray();
+        _reachTap = taps.ToArray();
     }
 
     public int Kernel { get; }
@@ -48,61 +100,62 @@ public sealed class ConvSynapse : Synapse
 
     public override long Scatter(ReadOnlySpan<int> events, ReadOnlySpan<float> values, bool binary, Span<float> current)
     {
-        int ci = Input.Channels, w = Input.Width, co = Output.Channels, ho = Output.Height, wo = Output.Width;
-        int k = Kernel, s = Stride, p = Padding;
-        ReadOnlySpan<float> weights = Weights;
+        int ci = Input.Channels, co = Output.Channels;
+        if (current.Length != Output.Size || values.Length != Input.Size)
+        {
+            throw new ArgumentException($"conv scatter needs {Input.Size} input values and {Output.Size} currents");
+        }
+
+        ref float weights = ref MemoryMarshal.GetArrayDataReference(Weights);
+        ref float destination = ref MemoryMarshal.GetReference(current);
+        int[] reachStart = _reachStart, reachPosition = _reachPosition, reachTap = _reachTap;
         long ops = 0;
         for (int e = 0; e < events.Length; e++)
         {
             int index = events[e];
-            int c = index % ci;
-            int pixel = index / ci;
-            int y = pixel / w, x = pixel % w;
+            int pixel = ci == 1 ? index : index / ci;
+            int c = index - pixel * ci;
             float value = values[index];
             ops += FanOut[index];
-            for (int ky = 0; ky < k; ky++)
+            for (int r = reachStart[pixel], end = reachStart[pixel + 1]; r < end; r++)
             {
-                int oyScaled = y + p - ky;
-                if (oyScaled < 0)
+                ref float d = ref Unsafe.Add(ref destination, reachPosition[r] * co);
+                ref float row = ref Unsafe.Add(ref weights, (reachTap[r] * ci + c) * co);
+                if (binary)
                 {
-                    break;
+                    VectorMath.Add(ref d, ref row, co);
                 }
-
-                if (oyScaled % s != 0 || oyScaled / s >= ho)
+                else
                 {
-                    continue;
-                }
-
-                int oy = oyScaled / s;
-                for (int kx = 0; kx < k; kx++)
-                {
-                    int oxScaled = x + p - kx;
-                    if (oxScaled < 0)
-                    {
-                        break;
-                    }
-
-                    if (oxScaled % s != 0 || oxScaled / s >= wo)
-                    {
-                        continue;
-                    }
-
-                    int ox = oxScaled / s;
-                    Span<float> destination = current.Slice((oy * wo + ox) * co, co);
-                    ReadOnlySpan<float> row = weights.Slice(((ky * k + kx) * ci + c) * co, co);
-                    if (binary)
-                    {
-                        VectorMath.Add(destination, row);
-                    }
-                    else
-                    {
-                        VectorMath.AddScaled(destination, row, value);
-                    }
+                    VectorMath.AddScaled(ref d, ref row, co, value);
                 }
             }
         }
 
         return ops;
+    }
+
+    /// <summary>
+    /// Marks in <paramref name="reached"/> (one flag per output position oy·Wo + ox) every position
+    /// an input event reaches — exactly the positions <see cref="Scatter"/> adds to.
+    /// </summary>
+    public void MarkReached(ReadOnlySpan<int> events, Span<bool> reached)
+    {
+        int ci = Input.Channels, lastPixel = -1;
+        for (int e = 0; e < events.Length; e++)
+        {
+            int pixel = ci == 1 ? events[e] : events[e] / ci;
+            if (pixel == lastPixel)
+            {
+                continue; // another channel of the same pixel reaches the same positions
+            }
+
+            lastPixel = pixel;
+            for (int r = _reachStart[pixel], end = _reachStart[pixel + 1]; r < end; r++)
+            {
+                reached[_reachPosition[r]] = true;
+            }
+        }
     }
 
     public override void Gather(ReadOnlySpan<float> input, Span<float> current)

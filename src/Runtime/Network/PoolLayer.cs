@@ -12,7 +12,17 @@ public sealed class PoolLayer : NetworkLayer
         Kind = kind;
         Size = size;
         Scale = 1f / (size * size);
+        Target = new int[input.Size];
+        for (int index = 0; index < input.Size; index++)
+        {
+            int channel = index % input.Channels, pixel = index / input.Channels;
+            int oy = pixel / input.Width / size, ox = pixel % input.Width / size;
+            Target[index] = oy < Output.Height && ox < Output.Width ? (oy * Output.Width + ox) * input.Channels + channel : -1;
+        }
     }
+
+    /// <summary>The output (channel-last) each input feeds, or −1 for inputs cropped by the floor division.</summary>
+    public int[] Target { get; }
 
     public PoolKind Kind { get; }
     public int Size { get; }
