@@ -53,7 +53,7 @@ public sealed class AnnTrainer(TrainSettings settings, TextWriter output)
             {
                 using var scope = NewDisposeScope();
                 var (x, y) = Trainer.Batch(data, shuffled.Skip(b * settings.Batch).Take(settings.Batch).ToArray());
-                Tensor loss = nn.functional.cross_entropy(model.forward(Trainer.Augment(x, order)), y);
+                Tensor loss = nn.functional.cross_entropy(model.forward(Trainer.Augment(x, order, settings.Elastic)), y);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -51,6 +51,9 @@ public sealed record TrainSettings
     /// <summary>γ of the temporal loss: timestep t's cross-entropy weighs γ^(t−1).</summary>
     public double EarlyDecay { get; init; } = 0.7;
 
+    /// <summary>Elastic distortion strength α in pixels (0: affine augmentation only).</summary>
+    public double Elastic { get; init; }
+
     /// <summary>Use only the first N training images (0: all); for smoke tests.</summary>
     public int LimitTrain { get; init; }
 
@@ -96,6 +99,7 @@ public sealed record TrainSettings
                 "--seed" => s with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--spike-weight" => s with { SpikeWeight = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--early-decay" => s with { EarlyDecay = double.Parse(v, CultureInfo.InvariantCulture) },
+                "--elastic" => s with { Elastic = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--limit-train" => s with { LimitTrain = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--limit-batches" => s with { LimitBatches = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--resume" => s with { Resume = v },

@@ -12,7 +12,7 @@ namespace SnnServe.Training;
 /// <summary>
 /// Trains the SNN with BPTT over T timesteps and the temporal loss of docs/training.md:
 /// L = Σ_t γ^(t−1)·CE(u_t, y) / Σ_t γ^(t−1) + λ·(mean firing rate), which rewards being right at
-/// early timesteps and firing little. Augmentation: a random shift of up to ±2 pixels per batch.
+/// early timesteps and firing little. Augmentation: see <see cref="Augment"/>.
 /// Keeps the epoch with the best validation accuracy at the first timestep plus at T, exports it,
 /// calibrates the exit threshold on the validation slice with the runtime, and measures the test split.
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
                 using var scope = NewDisposeScope();
                 int[] batch = shuffled.Skip(b * settings.Batch).Take(settings.Batch).ToArray();
                 var (x, y) = Batch(data, batch);
-                x = Augment(x, order);
+                x = Augment(x, order, settings.Elastic);
                 var (logits, rate) = model.Run(x, out Tensor? attention);
                 Tensor loss = zeros(1);
                 if (attention is not null)
@@ -186,9 +186,11 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
 
     /// <summary>
     /// Per-image random affine distortion: rotation ±10°, scale 0.9–1.1, shift ±2 pixels
-    /// (bilinear resampling, zero outside the image).
+    /// (bilinear resampling, zero outside the image); with <paramref name="elastic"/> &gt; 0, also an
+    /// elastic distortion (Simard et al. 2003): a per-pixel displacement field drawn uniformly in
+    /// [−1, 1], smoothed with a Gaussian of σ = 4 pixels and scaled by <paramref name="elastic"/> pixels.
     /// </summary>
-    public static Tensor Augment(Tensor x, Random random)
+    public static Tensor Augment(Tensor x, Random random, double elastic = 0)
     {
         long batch = x.shape[0];
         var theta = new float[batch * 6];
@@ -206,7 +208,44 @@ public sealed class Trainer(TrainSettings settings, TextWriter output)
         }
 
         Tensor grid = nn.functional.affine_grid(tensor(theta, [batch, 2, 3]), [batch, 1, 28, 28], align_corners: false);
+        if (elastic > 0)
+        {
+            grid = grid + ElasticField(batch, random, elastic);
+        }
+
         return nn.functional.grid_sample(x, grid, align_corners: false).clamp(0.0, 1.0);
+    }
+
+    private const int ElasticRadius = 12;
+    private const double ElasticSigma = 4.0;
+
+    // Displacements [B, 28, 28, 2] in affine_grid's normalised units (2/28 per pixel).
+    private static Tensor ElasticField(long batch, Random random, double alpha)
+    {
+        var noise = new float[batch * 2 * 28 * 28];
+        for (int i = 0; i < noise.Length; i++)
+        {
+            noise[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        var kernel = new float[2 * ElasticRadius + 1];
+        double sum = 0;
+        for (int k = -ElasticRadius; k <= ElasticRadius; k++)
+        {
+            sum += kernel[k + ElasticRadius] = (float)Math.Exp(-k * k / (2 * ElasticSigma * ElasticSigma));
+        }
+
+        for (int k = 0; k < kernel.Length; k++)
+        {
+            kernel[k] = (float)(kernel[k] / sum);
+        }
+
+        // The 2-D Gaussian is separable: one pass along rows, one along columns, each channel alone.
+        Tensor field = tensor(noise, [batch, 2, 28, 28]);
+        Tensor g = tensor(kernel);
+        field = nn.functional.conv2d(field, g.view(1, 1, 1, -1).expand(2, 1, 1, -1), padding: [0, ElasticRadius], groups: 2);
+        field = nn.functional.conv2d(field, g.view(1, 1, -1, 1).expand(2, 1, -1, 1), padding: [ElasticRadius, 0], groups: 2);
+        return field.permute(0, 2, 3, 1) * (alpha * 2.0 / 28);
     }
 
     /// <summary>A batch as tensors: images [B, 1, 28, 28] and labels [B] (int64).</summary>
