@@ -45,6 +45,7 @@ public sealed partial class TimestepScheduler : IDisposable
     private long _steps;
     private long _slotSteps;
     private bool _stopped;
+    private bool _held;
 
     public TimestepScheduler(string model, long version, ModelRepository repository, INetworkKernel kernel, SnnServeMetrics metrics,
         int serverMaxTimesteps, SchedulerOptions options, TimeProvider? time = null, ILogger? logger = null)
@@ -87,6 +88,19 @@ public sealed partial class TimestepScheduler : IDisposable
         {
             long steps = Interlocked.Read(ref _steps);
             return steps == 0 ? 0 : (double)Interlocked.Read(ref _slotSteps) / steps;
+        }
+    }
+
+    /// <summary>
+    /// While held, workers admit nothing (requests queue up; running ones continue); tests use it to
+    /// queue a whole workload before the first admission.
+    /// </summary>
+    internal void Hold(bool held)
+    {
+        lock (_gate)
+        {
+            _held = held;
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -226,7 +240,7 @@ public sealed partial class TimestepScheduler : IDisposable
         {
             while (true)
             {
-                bool mayAdmit = _options.Mode == SchedulingMode.Continuous || activeCount == 0;
+                bool mayAdmit = !_held && (_options.Mode == SchedulingMode.Continuous || activeCount == 0);
                 if (mayAdmit)
                 {
                     Dequeue(admitted, capacity - activeCount);
