@@ -77,6 +77,15 @@ public static class KServeProtocol
             throw Invalid($"input data has {data.Length} elements; the shape needs {(long)batch * size}");
         }
 
+        if (batch == 1)
+        {
+            // The common case: no task array, no WhenAll, one continuation fewer.
+            return [await engine.InferAsync(new InferenceRequest
+            {
+                Model = model.Name, Version = model.Version, Input = data, Options = options, Protocol = protocol, Id = id,
+            }, ct)];
+        }
+
         var pending = new Task<InferenceResult>[batch];
         for (int b = 0; b < batch; b++)
         {

@@ -18,23 +18,27 @@ public static class TelemetryExtensions
     public static WebApplicationBuilder AddSnnTelemetry(this WebApplicationBuilder builder)
     {
         var otel = builder.Services.AddOpenTelemetry();
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        otel.WithMetrics(metrics => metrics
+            .AddMeter(SnnServeMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddPrometheusExporter());
+        if (OtlpConfigured(builder.Configuration))
         {
             // Metrics and traces also go to an OTLP collector (endpoint, protocol and headers from the
-            // standard OTEL_EXPORTER_OTLP_* settings).
-            otel.UseOtlpExporter();
+            // standard OTEL_EXPORTER_OTLP_* settings). Spans are recorded only then: with nowhere to
+            // send them, recording one per request (ASP.NET Core's and snnserve.infer) is pure cost.
+            otel.WithTracing(tracing => tracing
+                    .AddSource(SnnServeActivity.SourceName)
+                    .AddAspNetCoreInstrumentation())
+                .UseOtlpExporter();
         }
 
-        otel
-            .WithMetrics(metrics => metrics
-                .AddMeter(SnnServeMetrics.MeterName)
-                .AddAspNetCoreInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(SnnServeActivity.SourceName)
-                .AddAspNetCoreInstrumentation());
         return builder;
     }
+
+    /// <summary>True when an OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), i.e. when spans are recorded and exported.</summary>
+    public static bool OtlpConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
     /// Serves the Prometheus scrape at <c>/metrics</c> on the metrics port. That port serves only

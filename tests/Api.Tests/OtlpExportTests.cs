@@ -5,7 +5,10 @@ using SnnServe.TestSupport;
 
 namespace SnnServe.Api.Tests;
 
-/// <summary>With OTEL_EXPORTER_OTLP_ENDPOINT set, traces and metrics are posted to the collector (here a loopback listener).</summary>
+/// <summary>
+/// With OTEL_EXPORTER_OTLP_ENDPOINT set, traces and metrics are posted to the collector (here a
+/// loopback listener); without it no tracer is registered, so no span is recorded per request.
+/// </summary>
 public sealed class OtlpExportTests
 {
     private sealed class OtlpServerFixture(string endpoint) : ServerFixture
@@ -64,5 +67,36 @@ public sealed class OtlpExportTests
         await receiving;
         Assert.Contains("/v1/traces", paths);
         Assert.Contains("/v1/metrics", paths);
+    }
+
+    [Fact]
+    public async Task NoOtlpEndpoint_NoTracerProvider_MetricsStillServed()
+    {
+        var server = new ServerFixture();
+        await server.InitializeAsync();
+        try
+        {
+            Assert.Null(server.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+            Assert.NotNull(server.Services.GetService(typeof(OpenTelemetry.Metrics.MeterProvider)));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OtlpEndpointSet_TracerProviderRegistered()
+    {
+        var server = new OtlpServerFixture("http://127.0.0.1:9");
+        await server.InitializeAsync();
+        try
+        {
+            Assert.NotNull(server.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
     }
 }

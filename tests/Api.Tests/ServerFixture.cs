@@ -28,6 +28,9 @@ public class ServerFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>The running host's services.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the server is not started");
+
     /// <summary>Port of the gRPC (h2c) endpoint.</summary>
     public int GrpcPort { get; private set; }
 
