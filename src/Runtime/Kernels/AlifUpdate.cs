@@ -167,11 +167,28 @@ public static class AlifUpdate
     /// alone, appended to <paramref name="events"/> from <paramref name="count"/>; writes no state
     /// (v = I, a = 0 and s are implied until <see cref="EventDrivenKernel.Materialize"/>). Returns the new count.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FirstSpikes(float[] theta0Values, ReadOnlySpan<float> current, int offset, int length, Span<int> events, int count)
     {
         int i = offset, end = offset + length;
         ref float ri = ref MemoryMarshal.GetReference(current);
         ref float theta0 = ref MemoryMarshal.GetArrayDataReference(theta0Values);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= end - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint o = (nuint)i;
+                Vector512<float> vNew = Vector512<float>.Zero + Vector512.LoadUnsafe(ref ri, o);
+                Vector512<float> theta = Vector512.LoadUnsafe(ref theta0, o) + Vector512<float>.Zero;
+                ulong mask = Vector512.GreaterThan(vNew - theta, Vector512<float>.Zero).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                }
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i <= end - Vector256<float>.Count; i += Vector256<float>.Count)

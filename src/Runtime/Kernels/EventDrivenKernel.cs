@@ -127,28 +127,10 @@ public sealed class EventDrivenKernel : INetworkKernel
         LayerState buffers = state.Layers[l];
         bool[] reached = buffers.Reached;
         Array.Clear(reached);
-        conv.MarkReached(events, reached);
-        int[] positions = buffers.ReachedPositions;
-        int reachedCount = 0;
-        for (int p = 0; p < reached.Length; p++)
-        {
-            if (reached[p])
-            {
-                positions[reachedCount++] = p;
-            }
-        }
-
-        buffers.ReachedCount = reachedCount;
         int channels = conv.Output.Channels;
         bool cached = l == 0 && state.InputStatic;
         float[] current = cached ? state.FirstLayerCache : buffers.Current;
-        ReadOnlySpan<float> bias = l == 0 ? state.FirstLayerBias : conv.Bias;
-        for (int r = 0; r < reachedCount; r++)
-        {
-            int offset = positions[r] * channels;
-            bias.Slice(offset, channels).CopyTo(current.AsSpan(offset, channels));
-        }
-
+        conv.MarkReached(events, reached, l == 0 ? state.FirstLayerBias : conv.Bias, current);
         Account(state, conv.Scatter(events, values, binary, current), binary);
         if (cached)
         {

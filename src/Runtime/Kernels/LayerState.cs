@@ -6,7 +6,6 @@ public sealed class LayerState
     internal LayerState(int outputs, bool spiking, int positions = 0)
     {
         Reached = new bool[positions];
-        ReachedPositions = new int[positions];
         Out = new float[outputs];
         Events = new int[outputs];
         if (spiking)
@@ -46,13 +45,8 @@ public sealed class LayerState
     /// </summary>
     public bool Implicit { get; internal set; }
 
-    // Conv layers: which output positions (oy·Wo + ox) the first timestep's input reached, as flags
-    // and as an ascending list of ReachedCount positions.
+    // Conv layers: which output positions (oy·Wo + ox) the first timestep's input reached.
     internal bool[] Reached { get; }
-
-    internal int[] ReachedPositions { get; }
-
-    internal int ReachedCount { get; set; }
 
     // Forget the last request cheaply: the arrays are left as they are and count as zero until the
     // first timestep writes them (see NetworkState.Reset).

@@ -94,6 +94,33 @@ public static class VectorMath
         }
     }
 
+    /// <summary>d[i] = source[i] for i &lt; n (no bounds checks: callers guarantee the ranges).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy(ref float d, ref float source, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Vector512.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref source, i);
+        }
+    }
+
     /// <summary>Writes the ascending indices of the non-zero elements of <paramref name="values"/>; returns their count.</summary>
     public static int CollectNonZero(ReadOnlySpan<float> values, Span<int> indices)
     {

@@ -137,11 +137,19 @@ public sealed class ConvSynapse : Synapse
 
     /// <summary>
     /// Marks in <paramref name="reached"/> (one flag per output position oy·Wo + ox) every position
-    /// an input event reaches — exactly the positions <see cref="Scatter"/> adds to.
+    /// an input event reaches — exactly the positions <see cref="Scatter"/> adds to — and, as each
+    /// is first marked, copies its Co bias values into <paramref name="current"/>.
     /// </summary>
-    public void MarkReached(ReadOnlySpan<int> events, Span<bool> reached)
+    public void MarkReached(ReadOnlySpan<int> events, Span<bool> reached, ReadOnlySpan<float> bias, Span<float> current)
     {
-        int ci = Input.Channels, lastPixel = -1;
+        int ci = Input.Channels, co = Output.Channels, lastPixel = -1;
+        if (bias.Length != Output.Size || current.Length != Output.Size || reached.Length != Output.Height * Output.Width)
+        {
+            throw new ArgumentException("reach buffers do not match the synapse's output");
+        }
+
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float c = ref MemoryMarshal.GetReference(current);
         for (int e = 0; e < events.Length; e++)
         {
             int pixel = ci == 1 ? events[e] : events[e] / ci;
@@ -153,7 +161,12 @@ public sealed class ConvSynapse : Synapse
             lastPixel = pixel;
             for (int r = _reachStart[pixel], end = _reachStart[pixel + 1]; r < end; r++)
             {
-                reached[_reachPosition[r]] = true;
+                int position = _reachPosition[r];
+                if (!reached[position])
+                {
+                    reached[position] = true;
+                    VectorMath.Copy(ref Unsafe.Add(ref c, position * co), ref Unsafe.Add(ref b, position * co), co);
+                }
             }
         }
     }
