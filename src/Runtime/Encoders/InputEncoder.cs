@@ -14,6 +14,9 @@ public sealed class InputEncoder
 {
     private readonly float[] _probability;
     private readonly int[] _candidates;
+    private readonly int[] _chwOf; // channel-first index of each channel-last element
+    private int[] _mapCell = [];   // attention cell of each pixel for the map size below
+    private int _mapHeight, _mapWidth;
     private int _candidateCount;
     private EncoderKind _kind;
     private ulong _seed;
@@ -24,6 +27,38 @@ public sealed class InputEncoder
         Shape = shape;
         _probability = new float[shape.Size];
         _candidates = new int[shape.Size];
+        _chwOf = new int[shape.Size];
+        for (int c = 0; c < shape.Channels; c++)
+        {
+            for (int y = 0; y < shape.Height; y++)
+            {
+                for (int x = 0; x < shape.Width; x++)
+                {
+                    _chwOf[shape.Hwc(c, y, x)] = shape.Chw(c, y, x);
+                }
+            }
+        }
+    }
+
+    // Pixel (y, x) reads attention cell (y·h / H)·w + x·w / W: computed once per map size, not per request.
+    private int[] MapCells(int mapHeight, int mapWidth)
+    {
+        if (mapHeight != _mapHeight || mapWidth != _mapWidth || _mapCell.Length == 0)
+        {
+            Shape3 s = Shape;
+            var cells = new int[s.Height * s.Width];
+            for (int y = 0; y < s.Height; y++)
+            {
+                for (int x = 0; x < s.Width; x++)
+                {
+                    cells[y * s.Width + x] = y * mapHeight / s.Height * mapWidth + x * mapWidth / s.Width;
+                }
+            }
+
+            (_mapCell, _mapHeight, _mapWidth) = (cells, mapHeight, mapWidth);
+        }
+
+        return _mapCell;
     }
 
     public Shape3 Shape { get; }
@@ -42,22 +77,18 @@ public sealed class InputEncoder
         Shape3 s = Shape;
         bool rateModulation = attention.Length > 0 && mode == ModulationMode.Rate;
         float inverseStd = 1f / std;
-        for (int c = 0; c < s.Channels; c++)
+        int[] cells = rateModulation ? MapCells(mapHeight, mapWidth) : [];
+        int channels = s.Channels;
+        for (int i = 0; i < _probability.Length; i++)
         {
-            for (int y = 0; y < s.Height; y++)
+            float value = gain * ((inputChw[_chwOf[i]] - mean) * inverseStd);
+            if (rateModulation)
             {
-                for (int x = 0; x < s.Width; x++)
-                {
-                    float value = gain * ((inputChw[s.Chw(c, y, x)] - mean) * inverseStd);
-                    if (rateModulation)
-                    {
-                        float m = attention[y * mapHeight / s.Height * mapWidth + x * mapWidth / s.Width];
-                        value *= 1f + strength * (2f * m - 1f);
-                    }
-
-                    _probability[s.Hwc(c, y, x)] = value;
-                }
+                float m = attention[cells[channels == 1 ? i : i / channels]];
+                value *= 1f + strength * (2f * m - 1f);
             }
+
+            _probability[i] = value;
         }
 
         if (attention.Length > 0 && mode == ModulationMode.Potential && strength != 0f)
@@ -98,7 +129,6 @@ public sealed class InputEncoder
         }
 
         uint t = (uint)state.Timestep + 1;
-        Shape3 s = Shape;
         float[] input = state.Input;
         int[] events = state.InputEvents;
         for (int e = 0; e < state.InputEventCount; e++)
@@ -110,9 +140,7 @@ public sealed class InputEncoder
         for (int k = 0; k < _candidateCount; k++)
         {
             int i = _candidates[k];
-            int c = i % s.Channels, pixel = i / s.Channels;
-            uint chw = (uint)s.Chw(c, pixel / s.Width, pixel % s.Width);
-            if (CounterRng.Uniform(_seed, t, chw) < _probability[i])
+            if (CounterRng.Uniform(_seed, t, (uint)_chwOf[i]) < _probability[i])
             {
                 input[i] = 1f;
                 events[count++] = i;
