@@ -110,12 +110,64 @@ public sealed class KernelParityTests
         }
     }
 
+    [Theory]
+    [InlineData("conv-maxpool-dense-alif-direct")]
+    [InlineData("conv-avgpool-dense-lif-rate")]
+    public void ReusedState_AfterOtherKernelOrEarlierRequest_SameAsFresh(string model)
+    {
+        // Pooled contexts carry one request's buffers into the next (Reset clears only what it must),
+        // and a context may have been stepped by another kernel before.
+        SyntheticModelOptions options = Models[model];
+        using var repo = new TestRepository(("m", 1, options));
+        LoadedModel loaded = repo.Repository.Resolve("m");
+        float[] first = SyntheticModel.RandomInput(options, 101, density: 0.6), second = SyntheticModel.RandomInput(options, 202, density: 0.3);
+        var (reused, encoder) = Prepare(loaded, first, 3);
+        for (int t = 0; t < 5; t++)
+        {
+            encoder.Encode(reused);
+            DenseReferenceKernel.Instance.Step(loaded.Network, reused);
+        }
+
+        foreach (INetworkKernel previous in new INetworkKernel[] { EventDrivenKernel.Instance, DenseReferenceKernel.Instance, EventDrivenKernel.Instance })
+        {
+            reused.Reset();
+            PrepareInto(loaded, reused, encoder, first, 3);
+            for (int t = 0; t < 3; t++)
+            {
+                encoder.Encode(reused);
+                previous.Step(loaded.Network, reused);
+            }
+
+            reused.Reset();
+            PrepareInto(loaded, reused, encoder, second, 4);
+            var (fresh, freshEncoder) = Prepare(loaded, second, 4);
+            for (int t = 1; t <= 6; t++)
+            {
+                encoder.Encode(reused);
+                freshEncoder.Encode(fresh);
+                EventDrivenKernel.Instance.Step(loaded.Network, reused);
+                EventDrivenKernel.Instance.Step(loaded.Network, fresh);
+                AssertSame(fresh.Readout, reused.Readout, $"after {previous.Name}: t={t} readout");
+                for (int l = 0; l < fresh.Layers.Length; l++)
+                {
+                    Assert.Equal(fresh.Layers[l].Events.Take(fresh.Layers[l].EventCount), reused.Layers[l].Events.Take(reused.Layers[l].EventCount));
+                }
+            }
+        }
+    }
+
     private static int[] SpikeIndices(float[] outputs) => Enumerable.Range(0, outputs.Length).Where(i => outputs[i] != 0f).ToArray();
 
     internal static (NetworkState State, InputEncoder Encoder) Prepare(LoadedModel model, float[] input, ulong seed, float[]? attention = null)
     {
         var state = new NetworkState(model.Network);
         var encoder = new InputEncoder(model.Network.Input);
+        PrepareInto(model, state, encoder, input, seed, attention);
+        return (state, encoder);
+    }
+
+    private static void PrepareInto(LoadedModel model, NetworkState state, InputEncoder encoder, float[] input, ulong seed, float[]? attention = null)
+    {
         int mh = model.Scout?.MapHeight ?? 0, mw = model.Scout?.MapWidth ?? 0;
         float[] map = attention ?? [];
         if (model.Scout is not null && attention is null)
@@ -126,7 +178,6 @@ public sealed class KernelParityTests
 
         encoder.Prepare(state, input, model.Encoder, model.EncoderSettings.Gain, model.Input.Mean, model.Input.Std,
             map, mh, mw, model.Modulation, model.Manifest.Scout?.Strength ?? 0f, seed);
-        return (state, encoder);
     }
 
     private static void AssertSame(float[] expected, float[] actual, string what)
