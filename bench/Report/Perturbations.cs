@@ -15,10 +15,16 @@ public static class Perturbations
         new("blur", "box radius (px)", [0, 1, 2, 3], Blur),
     ];
 
+    /// <summary>
+    /// The random seed of (image, level): the same in every process (HashCode.Combine is not — it is
+    /// randomised per process, which made the difficulty section differ from run to run).
+    /// </summary>
+    public static int StableSeed(int seed, double level) => unchecked(seed * 1_000_003 + (int)Math.Round(level * 1000));
+
     /// <summary>x + N(0, σ²), clamped to [0, 1].</summary>
     public static float[] Noise(float[] image, int seed, double sigma)
     {
-        var random = new Random(HashCode.Combine(seed, sigma));
+        var random = new Random(StableSeed(seed, sigma));
         var result = new float[image.Length];
         for (int i = 0; i < image.Length; i++)
         {
@@ -40,7 +46,7 @@ public static class Perturbations
             return result;
         }
 
-        var random = new Random(HashCode.Combine(seed, side));
+        var random = new Random(StableSeed(seed, side));
         int y0 = 4 + random.Next(Math.Max(1, 20 - s + 1)), x0 = 4 + random.Next(Math.Max(1, 20 - s + 1));
         for (int y = y0; y < Math.Min(28, y0 + s); y++)
         {

@@ -11,6 +11,24 @@ namespace SnnServe.Training.Tests;
 public sealed partial class ReportGeneratorTests
 {
     [Fact]
+    public void Perturbations_SeededIndependentlyOfTheProcess()
+    {
+        // Seeds are plain arithmetic of (image index, level), not HashCode.Combine (randomised per
+        // process), so every run of the report perturbs the same digits the same way.
+        float[] grey = Enumerable.Repeat(0.5f, 784).ToArray();
+        var random = new Random(3 * 1_000_003 + 200);
+        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+        float expected = (float)Math.Clamp(0.5 + 0.2 * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2), 0, 1);
+        Assert.Equal(expected, Perturbations.Noise(grey, 3, 0.2)[0]);
+
+        var place = new Random(7 * 1_000_003 + 8000);
+        int y0 = 4 + place.Next(13), x0 = 4 + place.Next(13);
+        float[] occluded = Perturbations.Occlude(grey, 7, 8);
+        Assert.Equal(0f, occluded[y0 * 28 + x0]);
+        Assert.Equal(64, occluded.Count(v => v == 0f));
+    }
+
+    [Fact]
     public void TinySubset_WritesEverySectionAndThePlots()
     {
         using var output = new TempDirectory("snnserve-report");
