@@ -36,7 +36,10 @@ public sealed class ScheduledInferenceEngine : IInferenceEngine, IDisposable
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Kernel = kernel ?? EventDrivenKernel.Instance;
         Direct = new SnnInferenceEngine(repository, metrics, limits, _time, Kernel);
+        _queueGauge = metrics.ObserveQueueDepth(() => Schedulers.Select(s => (s.Model, s.Version, s.Queued)));
     }
+
+    private readonly IDisposable _queueGauge;
 
     /// <summary>The scheduling mode in use.</summary>
     public SchedulingMode Mode => _options.Mode;
@@ -78,7 +81,14 @@ public sealed class ScheduledInferenceEngine : IInferenceEngine, IDisposable
         {
             // Pin the version the scheduler serves, so a newer version loaded meanwhile does not mix in.
             InferenceRequest pinned = request.Version == model.Version ? request : request with { Version = model.Version };
-            return new ValueTask<InferenceResult>(scheduler.Enqueue(pinned, cancellationToken));
+            Task<InferenceResult> answer = scheduler.Enqueue(pinned, cancellationToken);
+            if (answer.IsFaulted && answer.Exception.InnerException is SnnServeException refused)
+            {
+                // Refused at once (queue full, shutting down): counted here, as nothing else will.
+                _metrics.RequestFailed(model.Name, model.Version, request.Protocol, SnnInferenceEngine.Outcome(refused), 0);
+            }
+
+            return new ValueTask<InferenceResult>(answer);
         }
         catch (SnnServeException ex)
         {
@@ -133,6 +143,7 @@ public sealed class ScheduledInferenceEngine : IInferenceEngine, IDisposable
     /// <summary>Stops admitting and lets every scheduler finish what it holds.</summary>
     public void Dispose()
     {
+        _queueGauge.Dispose();
         foreach (TimestepScheduler scheduler in Schedulers)
         {
             scheduler.Dispose();

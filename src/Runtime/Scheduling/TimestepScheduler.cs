@@ -91,6 +91,9 @@ public sealed partial class TimestepScheduler : IDisposable
         }
     }
 
+    private SnnServeException AtCapacity() =>
+        new(ErrorKind.ResourceExhausted, $"model '{Model}' version {Version} is at capacity ({_options.QueueCapacity} requests queued); retry later") { RetryAfter = RetryAfter };
+
     /// <summary>
     /// While held, workers admit nothing (requests queue up; running ones continue); tests use it to
     /// queue a whole workload before the first admission.
@@ -105,8 +108,10 @@ public sealed partial class TimestepScheduler : IDisposable
     }
 
     /// <summary>
-    /// Queues a request and returns the task of its answer. Throws ResourceExhausted at once when the
-    /// queue is full and Unavailable after <see cref="Dispose"/>.
+    /// Queues a request and returns the task of its answer. When the queue is full the task is
+    /// already faulted with ResourceExhausted (Unavailable after <see cref="Dispose"/>): nothing is
+    /// thrown, so shedding load costs little CPU (an exception throw costs microseconds, at 5× overload
+    /// a large share of a core). Throws InvalidArgument for a bad priority.
     /// </summary>
     public Task<InferenceResult> Enqueue(InferenceRequest request, CancellationToken cancellationToken = default)
     {
@@ -114,6 +119,13 @@ public sealed partial class TimestepScheduler : IDisposable
         if (priority is < 0 or >= Priorities)
         {
             throw new SnnServeException(ErrorKind.InvalidArgument, $"priority must be 0 (high), 1 (normal) or 2 (low), got {priority}");
+        }
+
+        if (Volatile.Read(ref _queued) >= _options.QueueCapacity && !Volatile.Read(ref _stopped))
+        {
+            // Full: answer before allocating anything (checked again under the lock below when not).
+            Interlocked.Increment(ref _rejected);
+            return Task.FromException<InferenceResult>(AtCapacity());
         }
 
         var item = new WorkItem(request, priority, _time.GetTimestamp(), cancellationToken);
@@ -130,31 +142,37 @@ public sealed partial class TimestepScheduler : IDisposable
             }, item);
         }
 
+        SnnServeException? refused = null;
         lock (_gate)
         {
-            if (_stopped || _queued >= _options.QueueCapacity)
+            if (_stopped)
             {
-                item.Registration.Dispose();
-                if (_stopped)
+                refused = new SnnServeException(ErrorKind.Unavailable, "the server is shutting down") { RetryAfter = RetryAfter };
+            }
+            else if (_queued >= _options.QueueCapacity)
+            {
+                Interlocked.Increment(ref _rejected);
+                refused = AtCapacity();
+            }
+            else
+            {
+                _queues[priority].Enqueue(item);
+                _queued++;
+                if (_idleWorkers > 0)
                 {
-                    throw new SnnServeException(ErrorKind.Unavailable, "the server is shutting down") { RetryAfter = RetryAfter };
+                    Monitor.Pulse(_gate);
                 }
+                else if (_workers < _options.Workers)
+                {
+                    StartWorker();
+                }
+            }
+        }
 
-                _rejected++;
-                throw new SnnServeException(ErrorKind.ResourceExhausted,
-                    $"model '{Model}' version {Version} is at capacity ({_queued} requests queued); retry later") { RetryAfter = RetryAfter };
-            }
-
-            _queues[priority].Enqueue(item);
-            _queued++;
-            if (_idleWorkers > 0)
-            {
-                Monitor.Pulse(_gate);
-            }
-            else if (_workers < _options.Workers)
-            {
-                StartWorker();
-            }
+        if (refused is not null)
+        {
+            item.Registration.Dispose();
+            return Task.FromException<InferenceResult>(refused);
         }
 
         return item.Completion.Task;
@@ -310,7 +328,7 @@ public sealed partial class TimestepScheduler : IDisposable
 
                 if (now - item.Enqueued > _queueTimeoutTicks)
                 {
-                    _rejected++;
+                    Interlocked.Increment(ref _rejected);
                     Interlocked.Increment(ref _completed);
                     item.Registration.Dispose();
                     item.Completion.TrySetException(new SnnServeException(ErrorKind.ResourceExhausted,

@@ -25,6 +25,7 @@ public sealed class SnnServeMetrics
     private readonly Histogram<int> _batch;
     private readonly Counter<long> _requests;
     private readonly UpDownCounter<long> _active;
+    private readonly List<Func<IEnumerable<Measurement<int>>>> _queueSources = [];
 
     public SnnServeMetrics(IMeterFactory meterFactory)
     {
@@ -41,6 +42,47 @@ public sealed class SnnServeMetrics
         _batch = meter.CreateHistogram<int>("snnserve.step.batch_size", "{request}", "Requests advanced together in one timestep.");
         _requests = meter.CreateCounter<long>("snnserve.requests", "{request}", "Requests completed, by outcome and exit reason.");
         _active = meter.CreateUpDownCounter<long>("snnserve.requests.active", "{request}", "Requests in flight.");
+        meter.CreateObservableGauge("snnserve.queue.depth", ObserveQueues, "{request}", "Requests waiting for a slot, per model version.");
+    }
+
+    /// <summary>
+    /// Adds a source of queue depths (one measurement per model version, tagged model and version)
+    /// to the <c>snnserve.queue.depth</c> gauge; dispose the result to remove it.
+    /// </summary>
+    public IDisposable ObserveQueueDepth(Func<IEnumerable<(string Model, long Version, int Depth)>> source)
+    {
+        Func<IEnumerable<Measurement<int>>> measure = () => source().Select(q => new Measurement<int>(q.Depth,
+            new KeyValuePair<string, object?>("model", q.Model), new KeyValuePair<string, object?>("version", VersionText(q.Version))));
+        lock (_queueSources)
+        {
+            _queueSources.Add(measure);
+        }
+
+        return new Unregister(() =>
+        {
+            lock (_queueSources)
+            {
+                _queueSources.Remove(measure);
+            }
+        });
+    }
+
+    private IEnumerable<Measurement<int>> ObserveQueues()
+    {
+        Func<IEnumerable<Measurement<int>>>[] sources;
+        lock (_queueSources)
+        {
+            sources = _queueSources.ToArray();
+        }
+
+        return sources.SelectMany(source => source()).ToArray();
+    }
+
+    private sealed class Unregister(Action action) : IDisposable
+    {
+        private Action? _action = action;
+
+        public void Dispose() => Interlocked.Exchange(ref _action, null)?.Invoke();
     }
 
     /// <summary>A request started running.</summary>

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using SnnServe.Contracts.Inference;
+using SnnServe.TestSupport;
+
+namespace SnnServe.Api.Tests;
+
+/// <summary>
+/// A full scheduler queue sheds load at once, through both transports: REST answers 429 with a
+/// Retry-After header and a JSON error body, gRPC answers RESOURCE_EXHAUSTED with retry-after /
+/// grpc-retry-pushback-ms trailers; the admitted requests are all answered and the server serves on.
+/// </summary>
+public sealed class OverloadTests
+{
+    private sealed class OneSlotServer : ServerFixture
+    {
+        protected override void Configure(WebApplicationBuilder builder)
+        {
+            builder.Configuration["SnnServe:Models:MaxTimesteps"] = "100000000";
+            builder.Configuration["SnnServe:Scheduler:Workers"] = "1";
+            builder.Configuration["SnnServe:Scheduler:Slots"] = "1";
+            builder.Configuration["SnnServe:Scheduler:QueueCapacity"] = "2";
+            builder.Configuration["SnnServe:Scheduler:RetryAfterSeconds"] = "3";
+        }
+    }
+
+    [Fact]
+    public async Task QueueFull_Rest429WithRetryAfter_GrpcResourceExhausted_AdmittedAnswered()
+    {
+        var server = new OneSlotServer();
+        await server.InitializeAsync();
+        try
+        {
+            float[] input = SyntheticModel.RandomInput(ServerFixture.Model, 1);
+            // One request in the slot and two queued, each running until its anytime deadline.
+            var slow = Enumerable.Range(0, 3).Select(i => server.Client.PostAsJsonAsync("/v1/models/synthetic/classify",
+                new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 1500 * (i + 1) } })).ToArray();
+            await WaitUntil(async () => await QueueDepth(server) >= 2);
+
+            HttpResponseMessage refused = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input });
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(3), refused.Headers.RetryAfter?.Delta);
+            using (JsonDocument error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+            {
+                Assert.Contains("capacity", error.RootElement.GetProperty("detail").GetString());
+            }
+
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var request = new ModelInferRequest { ModelName = "synthetic" };
+            var tensor = new ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 1, 1, 12, 12 }, Contents = new InferTensorContents() };
+            tensor.Contents.Fp32Contents.AddRange(input);
+            request.Inputs.Add(tensor);
+            var rpc = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(request).ResponseAsync);
+            Assert.Equal(StatusCode.ResourceExhausted, rpc.StatusCode);
+            Assert.Equal("3", rpc.Trailers.GetValue("retry-after"));
+            Assert.Equal("3000", rpc.Trailers.GetValue("grpc-retry-pushback-ms"));
+
+            // Every admitted request gets its answer (the one in the slot at its deadline; the queued
+            // ones run after it or, if their deadline passed while queued, are told so).
+            HttpResponseMessage[] answers = await Task.WhenAll(slow);
+            Assert.Equal(HttpStatusCode.OK, answers[0].StatusCode);
+            Assert.Contains("\"deadline\"", await answers[0].Content.ReadAsStringAsync());
+            Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.GatewayTimeout }));
+
+            // And the server serves on.
+            (await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input })).EnsureSuccessStatusCode();
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<double> QueueDepth(ServerFixture server)
+    {
+        string text = await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics");
+        return text.Split('\n').Where(l => l.StartsWith("snnserve_queue_depth{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException("the queue did not fill");
+    }
+}
