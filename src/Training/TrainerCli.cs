@@ -62,6 +62,7 @@ public static class TrainerCli
           --timesteps 6  --neuron alif  --seed 1  --dropout 0.2  --batch-norm false  --loss temporal|final
           --widths 32,64,256  --encoder direct|rate (direct)  --exit early|fixed (early)
           --scout rate|potential|none (rate)  --scout-strength 0.5  --scout-sparsity 0.05  --spike-weight 0.5  --early-decay 0.7
+          --elastic 0 (elastic distortion α in pixels; 0 = affine augmentation only)
           --limit-train 0 (all)  --resume <checkpoint file>
         """;
 }
