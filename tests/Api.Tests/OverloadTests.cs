@@ -36,10 +36,11 @@ public sealed class OverloadTests
         try
         {
             float[] input = SyntheticModel.RandomInput(ServerFixture.Model, 1);
-            // One request in the slot and two queued, each running until its anytime deadline.
+            // One request in the slot and two queued, each able to run until its anytime deadline (4 s).
             var slow = Enumerable.Range(0, 3).Select(i => server.Client.PostAsJsonAsync("/v1/models/synthetic/classify",
-                new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 1500 * (i + 1) } })).ToArray();
-            await WaitUntil(async () => await QueueDepth(server) >= 2);
+                new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 4000 } })).ToArray();
+            await WaitUntil(async () => await QueueDepth(server) >= 2,
+                async () => string.Join('\n', (await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics")).Split('\n').Where(l => l.Contains("snnserve_queue") || l.Contains("requests_active"))));
 
             HttpResponseMessage refused = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input });
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
@@ -60,12 +61,12 @@ public sealed class OverloadTests
             Assert.Equal("3", rpc.Trailers.GetValue("retry-after"));
             Assert.Equal("3000", rpc.Trailers.GetValue("grpc-retry-pushback-ms"));
 
-            // Every admitted request gets its answer (the one in the slot at its deadline; the queued
-            // ones run after it or, if their deadline passed while queued, are told so).
+            // Every admitted request gets an answer: its best one at its deadline (the queued ones run
+            // for whatever is left of their deadline once the slot frees), or a 504 if none was left.
             HttpResponseMessage[] answers = await Task.WhenAll(slow);
-            Assert.Equal(HttpStatusCode.OK, answers[0].StatusCode);
-            Assert.Contains("\"deadline\"", await answers[0].Content.ReadAsStringAsync());
+            string[] bodies = await Task.WhenAll(answers.Select(a => a.Content.ReadAsStringAsync()));
             Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.GatewayTimeout }));
+            Assert.Contains(bodies, b => b.Contains("\"exit_reason\":\"deadline\"", StringComparison.Ordinal));
 
             // And the server serves on.
             (await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input })).EnsureSuccessStatusCode();
@@ -80,12 +81,12 @@ public sealed class OverloadTests
     {
         string text = await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics");
         return text.Split('\n').Where(l => l.StartsWith("snnserve_queue_depth{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            .Sum(l => double.Parse(l[(l.IndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)); // value, not timestamp
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
+    private static async Task WaitUntil(Func<Task<bool>> condition, Func<Task<string>> describe)
     {
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 120; i++)
         {
             if (await condition())
             {
@@ -95,6 +96,6 @@ public sealed class OverloadTests
             await Task.Delay(25);
         }
 
-        throw new TimeoutException("the queue did not fill");
+        throw new TimeoutException("the queue did not fill: " + await describe());
     }
 }
