@@ -77,12 +77,7 @@ public static class AlifUpdate
                 aNew.StoreUnsafe(ref ra, o);
                 vNew.StoreUnsafe(ref rv, o);
                 (fired & one).StoreUnsafe(ref rs, o);
-                uint mask = fired.ExtractMostSignificantBits();
-                while (mask != 0)
-                {
-                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                }
+                count = VectorMath.AppendSetBits(fired.ExtractMostSignificantBits(), i, events, count);
             }
         }
 
@@ -135,12 +130,7 @@ public static class AlifUpdate
                 Vector256<float> fired = Vector256.GreaterThan(vNew - theta, Vector256<float>.Zero);
                 vNew.StoreUnsafe(ref rv, o);
                 (fired & one).StoreUnsafe(ref rs, o);
-                uint mask = fired.ExtractMostSignificantBits();
-                while (mask != 0)
-                {
-                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                }
+                count = VectorMath.AppendSetBits(fired.ExtractMostSignificantBits(), i, events, count);
             }
         }
 
@@ -180,12 +170,7 @@ public static class AlifUpdate
                 nuint o = (nuint)i;
                 Vector512<float> vNew = Vector512<float>.Zero + Vector512.LoadUnsafe(ref ri, o);
                 Vector512<float> theta = Vector512.LoadUnsafe(ref theta0, o) + Vector512<float>.Zero;
-                ulong mask = Vector512.GreaterThan(vNew - theta, Vector512<float>.Zero).ExtractMostSignificantBits();
-                while (mask != 0)
-                {
-                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                }
+                count = VectorMath.AppendSetBits(Vector512.GreaterThan(vNew - theta, Vector512<float>.Zero).ExtractMostSignificantBits(), i, events, count);
             }
         }
 
@@ -196,12 +181,7 @@ public static class AlifUpdate
                 nuint o = (nuint)i;
                 Vector256<float> vNew = Vector256<float>.Zero + Vector256.LoadUnsafe(ref ri, o);
                 Vector256<float> theta = Vector256.LoadUnsafe(ref theta0, o) + Vector256<float>.Zero;
-                uint mask = Vector256.GreaterThan(vNew - theta, Vector256<float>.Zero).ExtractMostSignificantBits();
-                while (mask != 0)
-                {
-                    events[count++] = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                }
+                count = VectorMath.AppendSetBits(Vector256.GreaterThan(vNew - theta, Vector256<float>.Zero).ExtractMostSignificantBits(), i, events, count);
             }
         }
 

@@ -121,6 +121,22 @@ public static class VectorMath
         }
     }
 
+    /// <summary>
+    /// Appends <paramref name="offset"/> + b for every set bit b of <paramref name="mask"/>, ascending,
+    /// to <paramref name="indices"/> from <paramref name="count"/>; returns the new count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int AppendSetBits(ulong mask, int offset, Span<int> indices, int count)
+    {
+        while (mask != 0)
+        {
+            indices[count++] = offset + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+        }
+
+        return count;
+    }
+
     /// <summary>Writes the ascending indices of the non-zero elements of <paramref name="values"/>; returns their count.</summary>
     public static int CollectNonZero(ReadOnlySpan<float> values, Span<int> indices)
     {
@@ -131,11 +147,7 @@ public static class VectorMath
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref v, (nuint)i), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
-                while (mask != 0)
-                {
-                    indices[count++] = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                }
+                count = AppendSetBits(mask, i, indices, count);
             }
         }
 

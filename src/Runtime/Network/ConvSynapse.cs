@@ -20,19 +20,12 @@ public sealed class ConvSynapse : Synapse
         Stride = stride;
         Padding = padding;
         Weights = weights;
-        for (int y = 0; y < input.Height; y++)
-        {
-            for (int x = 0; x < input.Width; x++)
-            {
-                int reach = Reach(y, Output.Height) * Reach(x, Output.Width) * outChannels;
-                for (int c = 0; c < input.Channels; c++)
-                {
-                    FanOut[input.Hwc(c, y, x)] = reach;
-                }
-            }
-        }
-
         BuildReachTable();
+        for (int index = 0; index < input.Size; index++)
+        {
+            int pixel = index / input.Channels;
+            FanOut[index] = (_reachStart[pixel + 1] - _reachStart[pixel]) * outChannels;
+        }
     }
 
     // For input pixel q = y·W + x, entries ReachStart[q] .. ReachStart[q + 1] list the output
@@ -211,21 +204,5 @@ public sealed class ConvSynapse : Synapse
                 }
             }
         }
-    }
-
-    // How many output positions along one axis an input coordinate reaches.
-    private int Reach(int coordinate, int outputSize)
-    {
-        int count = 0;
-        for (int kk = 0; kk < Kernel; kk++)
-        {
-            int scaled = coordinate + Padding - kk;
-            if (scaled >= 0 && scaled % Stride == 0 && scaled / Stride < outputSize)
-            {
-                count++;
-            }
-        }
-
-        return count;
     }
 }
