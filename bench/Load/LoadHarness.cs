@@ -10,7 +10,7 @@ using SnnServe.TestSupport;
 namespace SnnServe.Benchmarks.Load;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench -- load [--model mnist-alif] [--seconds 3] [--rates 500,1000,...] [--write docs/benchmarks.md]</c>:
+/// <c>dotnet run -c Release --project bench -- load [--model mnist-alif] [--seconds 3] [--rates 500,1000,...] [--overload-only] [--write docs/benchmarks.md]</c>:
 /// the in-process comparison of scheduling modes on a bundled model and the real test digits, then
 /// the overload run (continuous at 5× its saturation rate). Prints a markdown report and, with
 /// <c>--write</c>, replaces the section between <c>&lt;!-- load:MODEL:begin --&gt;</c> and <c>&lt;!-- load:MODEL:end --&gt;</c>.
@@ -44,8 +44,15 @@ public static class LoadHarness
             ($"continuous (2 workers × {slots / 2} slots)", new SchedulerOptions { Mode = SchedulingMode.Continuous, Workers = 2, Slots = slots / 2 }),
         };
 
+        bool overloadOnly = args.Contains("--overload-only");
+        if (overloadOnly && write is not null)
+        {
+            Console.Error.WriteLine("--overload-only measures part of the report; it cannot --write it");
+            return 2;
+        }
+
         var results = new List<LoadResult>();
-        foreach (var (name, options) in modes)
+        foreach (var (name, options) in overloadOnly ? [] : modes)
         {
             // Warm-up: JIT, pools, ORT.
             await Measure(name, options, 500, 0.5, 0);
@@ -64,6 +71,7 @@ public static class LoadHarness
         // Saturation of the bounded configuration itself: the highest offered rate it serves with
         // (almost) nothing rejected and ≥ 97% of the offered rate answered.
         double saturation = rates[0];
+        await Measure("bounded warm-up", bounded, 5000, 2, 0);
         foreach (double rate in rates)
         {
             LoadResult probe = await Measure("bounded probe", bounded, rate, seconds, 4);
