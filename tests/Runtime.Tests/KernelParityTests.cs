@@ -1,5 +1,6 @@
 using SnnServe.Runtime.Encoders;
 using SnnServe.Runtime.Kernels;
+using SnnServe.Runtime.Network;
 using SnnServe.Runtime.Repository;
 using SnnServe.TestSupport;
 
@@ -151,6 +152,11 @@ public sealed class KernelParityTests
                 for (int l = 0; l < fresh.Layers.Length; l++)
                 {
                     Assert.Equal(fresh.Layers[l].Events.Take(fresh.Layers[l].EventCount), reused.Layers[l].Events.Take(reused.Layers[l].EventCount));
+                    if (loaded.Network.Hidden[l] is PoolLayer)
+                    {
+                        // Max pooling clears only last timestep's outputs: Reset must leave none behind.
+                        AssertSame(fresh.Layers[l].Out, reused.Layers[l].Out, $"after {previous.Name}: t={t} pool {l} outputs");
+                    }
                 }
             }
         }

@@ -50,6 +50,8 @@ public sealed class DenseReferenceKernel : INetworkKernel
 
                 case PoolLayer pool:
                     Pool(pool, values, buffers.Out);
+                    // Kept for LayerState.Reset, which clears a pool's outputs at its events only.
+                    buffers.EventCount = VectorMath.CollectNonZero(buffers.Out, buffers.Events);
                     binary = pool.Kind == PoolKind.Max;
                     break;
             }

@@ -233,35 +233,71 @@ public sealed class EventDrivenKernel : INetworkKernel
 
     private static void Pool(PoolLayer pool, ReadOnlySpan<int> inputEvents, LayerState buffers)
     {
+        if (pool.Kind == PoolKind.Max)
+        {
+            MaxPool(pool, inputEvents, buffers);
+            return;
+        }
+
         float[] outputs = buffers.Out;
         Array.Clear(outputs);
         int[] target = pool.Target;
-        bool max = pool.Kind == PoolKind.Max;
         for (int e = 0; e < inputEvents.Length; e++)
         {
             int o = target[inputEvents[e]];
-            if (o < 0)
-            {
-                continue;
-            }
-
-            if (max)
-            {
-                outputs[o] = 1f;
-            }
-            else
+            if (o >= 0)
             {
                 outputs[o] += 1f;
             }
         }
 
         int count = VectorMath.CollectNonZero(outputs, buffers.Events);
-        if (pool.Kind == PoolKind.Average)
+        for (int e = 0; e < count; e++)
         {
-            for (int e = 0; e < count; e++)
+            outputs[buffers.Events[e]] *= pool.Scale;
+        }
+
+        buffers.EventCount = count;
+    }
+
+    // Max pooling of spikes: an output is 1 when any input of its window fired. Last timestep's
+    // outputs are cleared one by one (the map is zero elsewhere, see LayerState.Reset) and the new
+    // ones are collected through a bit set, which yields them in ascending order without clearing
+    // or scanning the whole map.
+    private static void MaxPool(PoolLayer pool, ReadOnlySpan<int> inputEvents, LayerState buffers)
+    {
+        float[] outputs = buffers.Out;
+        int[] events = buffers.Events;
+        for (int e = 0; e < buffers.EventCount; e++)
+        {
+            outputs[events[e]] = 0f;
+        }
+
+        ulong[] bits = buffers.Bits;
+        int[] target = pool.Target;
+        for (int e = 0; e < inputEvents.Length; e++)
+        {
+            int o = target[inputEvents[e]];
+            if (o >= 0)
             {
-                outputs[buffers.Events[e]] *= pool.Scale;
+                bits[o >> 6] |= 1UL << o;
             }
+        }
+
+        int count = 0;
+        for (int w = 0; w < bits.Length; w++)
+        {
+            ulong mask = bits[w];
+            if (mask != 0)
+            {
+                bits[w] = 0;
+                count = VectorMath.AppendSetBits(mask, w << 6, events, count);
+            }
+        }
+
+        for (int e = 0; e < count; e++)
+        {
+            outputs[events[e]] = 1f;
         }
 
         buffers.EventCount = count;

@@ -17,6 +17,7 @@ public sealed class LayerState
         else
         {
             V = A = Current = [];
+            Bits = new ulong[(outputs + 63) / 64];
         }
     }
 
@@ -45,6 +46,9 @@ public sealed class LayerState
     /// </summary>
     public bool Implicit { get; internal set; }
 
+    // Pool layers: one bit per output, all zero between timesteps (EventDrivenKernel.MaxPool).
+    internal ulong[] Bits { get; } = [];
+
     // Conv layers: which output positions (oy·Wo + ox) the first timestep's input reached.
     internal bool[] Reached { get; }
 
@@ -52,6 +56,15 @@ public sealed class LayerState
     // first timestep writes them (see NetworkState.Reset).
     internal void Reset()
     {
+        if (V.Length == 0)
+        {
+            // A pool layer's outputs are zero but at its events (EventDrivenKernel.MaxPool keeps it so).
+            for (int e = 0; e < EventCount; e++)
+            {
+                Out[Events[e]] = 0f;
+            }
+        }
+
         EventCount = 0;
         Implicit = false;
     }
