@@ -42,7 +42,46 @@ public sealed class KernelParityTests
         // Conv biases above θ0: neurons fire where no input reaches (the kernel's quiet positions).
         ["quiet-firing-convs"] = new() { ConvBiasMin = -0.3f, ConvBiasMax = 1.2f, Layers = ["conv 8 3 1 1", "conv 10 3 2 1", "pool max 2", "dense 16", "readout 6"] },
         ["rate-scout-rate-encoder"] = new() { ScoutMode = "rate", Encoder = "rate", Layers = ["conv 8 3 1 1", "pool avg 3", "dense 24", "readout 10"] },
+        // "Same" convolutions over 8 (a power of two) and 6 input channels, kernels 3 and 5: the row-mask reach path.
+        ["stacked-same-convs"] = new() { ConvBiasMin = -0.3f, ConvBiasMax = 0.6f, Layers = ["conv 8 3 1 1", "conv 6 3 1 1", "conv 5 5 1 2", "pool max 2", "dense 16", "readout 4"] },
     };
+
+    [Theory]
+    [InlineData(1, 12, 12, 3, 1, 1, 0.3)]
+    [InlineData(8, 14, 14, 3, 1, 1, 0.05)]
+    [InlineData(6, 9, 13, 5, 1, 2, 0.2)]
+    [InlineData(32, 14, 14, 3, 1, 1, 0.02)]
+    [InlineData(2, 5, 64, 3, 1, 1, 0.1)]
+    [InlineData(3, 10, 11, 3, 2, 1, 0.2)]
+    public void MarkReached_RowMasksAndReachTable_Agree(int channels, int height, int width, int kernel, int stride, int padding, double density)
+    {
+        // The row-mask path (same convolutions) must mark exactly the positions, and copy exactly the
+        // bias rows, that the per-event reach table does; other geometries use the table itself.
+        var random = new Random(channels * 1000 + width);
+        var input = new Shape3(channels, height, width);
+        Shape3 output = ConvSynapse.OutputShape(input, 4, kernel, stride, padding);
+        var weights = new float[kernel * kernel * channels * 4];
+        float[] bias = Enumerable.Range(0, output.Size).Select(_ => (float)random.NextDouble()).ToArray();
+        var conv = new ConvSynapse(input, 4, kernel, stride, padding, weights, bias);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            int[] events = Enumerable.Range(0, input.Size).Where(_ => random.NextDouble() < density).ToArray();
+            var (byTable, currentByTable) = (new bool[output.Height * output.Width], new float[output.Size]);
+            var (marked, current) = (new bool[output.Height * output.Width], new float[output.Size]);
+            conv.MarkReachedByTable(events, byTable, bias, currentByTable);
+            conv.MarkReached(events, marked, bias, current);
+            Assert.Equal(byTable, marked);
+            Assert.Equal(currentByTable, current);
+        }
+
+        if (stride == 1 && padding == kernel / 2)
+        {
+            int[] all = Enumerable.Range(0, input.Size).ToArray();
+            var reached = new bool[output.Height * output.Width];
+            conv.MarkReachedByRows(all, reached, bias, new float[output.Size]);
+            Assert.All(reached, Assert.True);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Configurations))]

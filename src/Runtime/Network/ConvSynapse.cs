@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SnnServe.Runtime.Kernels;
@@ -21,6 +22,14 @@ public sealed class ConvSynapse : Synapse
         Padding = padding;
         Weights = weights;
         BuildReachTable();
+        _rowMasks = stride == 1 && kernel % 2 == 1 && padding == kernel / 2 && input.Width <= 64 && input.Height <= 1024;
+        _channelShift = int.IsPow2(input.Channels) ? int.Log2(input.Channels) : -1;
+        _rowOf = new int[input.Height * input.Width];
+        for (int pixel = 0; pixel < _rowOf.Length; pixel++)
+        {
+            _rowOf[pixel] = pixel / input.Width;
+        }
+
         for (int index = 0; index < input.Size; index++)
         {
             int pixel = index / input.Channels;
@@ -32,6 +41,9 @@ public sealed class ConvSynapse : Synapse
     // positions it reaches (ReachPosition, = oy·Wo + ox) and the kernel tap (ky·K + kx) joining them,
     // in ascending (ky, kx) order: the scatter then needs no division per event.
     private int[] _reachStart = [];
+    private readonly bool _rowMasks;
+    private readonly int _channelShift;
+    private readonly int[] _rowOf;
     private int[] _reachPosition = [];
     private int[] _reachTap = [];
 
@@ -135,12 +147,25 @@ public sealed class ConvSynapse : Synapse
     /// </summary>
     public void MarkReached(ReadOnlySpan<int> events, Span<bool> reached, ReadOnlySpan<float> bias, Span<float> current)
     {
-        int ci = Input.Channels, co = Output.Channels, lastPixel = -1;
         if (bias.Length != Output.Size || current.Length != Output.Size || reached.Length != Output.Height * Output.Width)
         {
             throw new ArgumentException("reach buffers do not match the synapse's output");
         }
 
+        if (_rowMasks)
+        {
+            MarkReachedByRows(events, reached, bias, current);
+        }
+        else
+        {
+            MarkReachedByTable(events, reached, bias, current);
+        }
+    }
+
+    // Any geometry: each event's pixel looks up the positions it reaches.
+    internal void MarkReachedByTable(ReadOnlySpan<int> events, Span<bool> reached, ReadOnlySpan<float> bias, Span<float> current)
+    {
+        int ci = Input.Channels, co = Output.Channels, lastPixel = -1;
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float c = ref MemoryMarshal.GetReference(current);
         for (int e = 0; e < events.Length; e++)
@@ -160,6 +185,56 @@ public sealed class ConvSynapse : Synapse
                     reached[position] = true;
                     VectorMath.Copy(ref Unsafe.Add(ref c, position * co), ref Unsafe.Add(ref b, position * co), co);
                 }
+            }
+        }
+    }
+
+    // "Same" convolutions (stride 1, odd K, padding (K − 1)/2, width ≤ 64): one bit mask per input
+    // row marks the pixels that have an event; output row oy is reached where the masks of input rows
+    // oy − P … oy + P, OR-ed and then shifted by each kernel column offset, have a bit. A few dozen
+    // word operations instead of K² flag tests per event; positions come out in ascending order.
+    internal void MarkReachedByRows(ReadOnlySpan<int> events, Span<bool> reached, ReadOnlySpan<float> bias, Span<float> current)
+    {
+        int h = Input.Height, w = Input.Width, co = Output.Channels, ci = Input.Channels, k = Kernel, p = Padding;
+        Span<ulong> rows = stackalloc ulong[h];
+        rows.Clear();
+        int[] rowOf = _rowOf;
+        for (int e = 0; e < events.Length; e++)
+        {
+            int pixel = _channelShift >= 0 ? events[e] >> _channelShift : events[e] / ci;
+            int y = rowOf[pixel];
+            rows[y] |= 1UL << (pixel - y * w);
+        }
+
+        ulong width = w == 64 ? ulong.MaxValue : (1UL << w) - 1;
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float c = ref MemoryMarshal.GetReference(current);
+        for (int oy = 0; oy < h; oy++)
+        {
+            ulong inputs = 0;
+            for (int y = Math.Max(0, oy - p), last = Math.Min(h - 1, oy + p); y <= last; y++)
+            {
+                inputs |= rows[y];
+            }
+
+            if (inputs == 0)
+            {
+                continue;
+            }
+
+            ulong mask = inputs;
+            for (int shift = 1; shift <= p; shift++)
+            {
+                mask |= (inputs << shift) | (inputs >> shift);
+            }
+
+            mask &= width;
+            while (mask != 0)
+            {
+                int position = oy * w + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                reached[position] = true;
+                VectorMath.Copy(ref Unsafe.Add(ref c, position * co), ref Unsafe.Add(ref b, position * co), co);
             }
         }
     }
