@@ -43,7 +43,9 @@ public sealed class OverloadTests
             // requests once took more than 3 s to reach the queue, so the fill may take up to 8 s).
             var slow = Enumerable.Range(0, 3).Select(i => server.Client.PostAsJsonAsync("/v1/models/synthetic/classify",
                 new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 10_000 } })).ToArray();
-            await WaitUntil(async () => await QueueDepth(server) >= 2,
+            // Full means one running and two queued: two queued alone could still be the first two
+            // arrivals before the worker admits one, leaving a place for the third.
+            await WaitUntil(async () => await Gauge(server, "snnserve_queue_depth{") >= 2 && await Gauge(server, "snnserve_requests_active{") >= 1,
                 async () => string.Join('\n', (await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics")).Split('\n').Where(l => l.Contains("snnserve_queue") || l.Contains("requests_active"))));
 
             HttpResponseMessage refused = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input });
@@ -81,10 +83,10 @@ public sealed class OverloadTests
         }
     }
 
-    private static async Task<double> QueueDepth(ServerFixture server)
+    private static async Task<double> Gauge(ServerFixture server, string prefix)
     {
         string text = await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics");
-        return text.Split('\n').Where(l => l.StartsWith("snnserve_queue_depth{", StringComparison.Ordinal))
+        return text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.IndexOf('}') + 2)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)); // value, not timestamp
     }
 
