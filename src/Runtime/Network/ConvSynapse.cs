@@ -24,7 +24,7 @@ public sealed class ConvSynapse : Synapse
         BuildReachTable();
         _rowMasks = stride == 1 && kernel % 2 == 1 && padding == kernel / 2 && input.Width <= 64 && input.Height <= 1024;
         _channelShift = int.IsPow2(input.Channels) ? int.Log2(input.Channels) : -1;
-        _rowOf = new int[input.Height * input.Width];
+        _rowOf = new int[_rowMasks ? input.Height * input.Width : 0];
         for (int pixel = 0; pixel < _rowOf.Length; pixel++)
         {
             _rowOf[pixel] = pixel / input.Width;
@@ -195,7 +195,7 @@ public sealed class ConvSynapse : Synapse
     // word operations instead of K² flag tests per event; positions come out in ascending order.
     internal void MarkReachedByRows(ReadOnlySpan<int> events, Span<bool> reached, ReadOnlySpan<float> bias, Span<float> current)
     {
-        int h = Input.Height, w = Input.Width, co = Output.Channels, ci = Input.Channels, k = Kernel, p = Padding;
+        int h = Input.Height, w = Input.Width, co = Output.Channels, ci = Input.Channels, p = Padding;
         Span<ulong> rows = stackalloc ulong[h];
         rows.Clear();
         int[] rowOf = _rowOf;
