@@ -55,12 +55,14 @@ public sealed class MetricsTests
     public void Request_EmitsSpanWithExitAttributes()
     {
         using var repo = new TestRepository(("m", 1, new SyntheticModelOptions { Threshold = 1f, MaxTimesteps = 3 }));
-        var spans = new List<Activity>();
+        // The listener sees every snnserve.infer span in the process, also those of tests running in
+        // parallel on other threads: a List would be added to concurrently (and while enumerated).
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == SnnServeActivity.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
+            ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
 

@@ -125,8 +125,14 @@ public sealed class SchedulerTests
         var time = new SteppingTimeProvider(TimeSpan.FromMilliseconds(1));
         using ScheduledInferenceEngine engine = repo.Scheduled(new SchedulerOptions { Workers = 1, Slots = 1, QueueTimeoutMilliseconds = 50 }, time);
         var slow = new InferenceOptions { Threshold = 1f, MaxTimesteps = 64 };
+        await engine.InferAsync(Request(Inputs(1)[0], new() { MaxTimesteps = 1 })); // creates the scheduler
+        TimestepScheduler scheduler = Assert.Single(engine.Schedulers);
+        // Queue all four before the first admission: otherwise, on a busy machine, the worker could
+        // finish the first request before the others arrive and none of them would ever wait.
+        scheduler.Hold(true);
         Task<InferenceResult> first = engine.InferAsync(Request(Inputs(1)[0], slow)).AsTask();
         Task<InferenceResult>[] waiting = Inputs(3, 7).Select(x => engine.InferAsync(Request(x, slow)).AsTask()).ToArray();
+        scheduler.Hold(false);
 
         await first;
         var errors = new List<ErrorKind>();
