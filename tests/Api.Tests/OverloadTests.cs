@@ -38,15 +38,21 @@ public sealed class OverloadTests
         try
         {
             float[] input = SyntheticModel.RandomInput(ServerFixture.Model, 1);
-            // One request in the slot and two queued, each able to run until its anytime deadline (10 s:
-            // on a loaded CI machine — the whole suite shares 2 cores and one thread pool — the three
-            // requests once took more than 3 s to reach the queue, so the fill may take up to 8 s).
-            var slow = Enumerable.Range(0, 3).Select(i => server.Client.PostAsJsonAsync("/v1/models/synthetic/classify",
-                new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 10_000 } })).ToArray();
-            // Full means one running and two queued: two queued alone could still be the first two
-            // arrivals before the worker admits one, leaving a place for the third.
-            await WaitUntil(async () => await Gauge(server, "snnserve_queue_depth{") >= 2 && await Gauge(server, "snnserve_requests_active{") >= 1,
-                async () => string.Join('\n', (await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics")).Split('\n').Where(l => l.Contains("snnserve_queue") || l.Contains("requests_active"))));
+            // One request in the slot and two queued, each able to run until its anytime deadline (10 s).
+            // The first is sent alone and must occupy the slot before the other two are sent: sent
+            // together, all three can reach the queue before the worker admits one, and the third is
+            // then refused (capacity 2). On a loaded CI machine (2 cores shared by the whole suite)
+            // reaching the queue once took more than 3 s, so each wait allows 8 s.
+            Task<HttpResponseMessage> Slow() => server.Client.PostAsJsonAsync("/v1/models/synthetic/classify",
+                new { input, options = new { max_timesteps = 100_000_000, threshold = 1.0, timeout_ms = 10_000 } });
+            var slow = new List<Task<HttpResponseMessage>> { Slow() };
+            Func<Task<string>> describe = async () => string.Join('\n', (await server.Client.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics"))
+                .Split('\n').Where(l => l.Contains("snnserve_queue") || l.Contains("requests_active")))
+                + "\nslow requests: " + string.Join(", ", slow.Select(t => t.Status + (t.IsCompletedSuccessfully ? $" {t.Result.StatusCode}" : "")));
+            await WaitUntil(async () => await Gauge(server, "snnserve_requests_active{") >= 1, describe);
+            slow.Add(Slow());
+            slow.Add(Slow());
+            await WaitUntil(async () => await Gauge(server, "snnserve_queue_depth{") >= 2, describe);
 
             HttpResponseMessage refused = await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input });
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
@@ -102,6 +108,6 @@ public sealed class OverloadTests
             await Task.Delay(25);
         }
 
-        throw new TimeoutException("the queue did not fill: " + await describe());
+        throw new TimeoutException("the scheduler did not reach the expected state: " + await describe());
     }
 }
