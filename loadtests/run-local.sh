@@ -50,7 +50,7 @@ need() {
 need h2load nghttp2-client
 need wrk wrk
 
-for f in kserve-infer-easy.grpc kserve-infer-hard.grpc server-live.grpc kserve-infer-easy.json kserve-infer-hard.json; do
+for f in kserve-infer-easy.grpc kserve-infer-easy-raw.grpc kserve-infer-hard.grpc server-live.grpc kserve-infer-easy.json kserve-infer-hard.json; do
   [[ -f "$payloads/$f" ]] || { echo "missing $payloads/$f (regenerate: dotnet run -c Release --project bench -- payloads)" >&2; exit 1; }
 done
 
@@ -122,6 +122,7 @@ if [[ $warmup -gt 0 ]]; then
   third=$(( (warmup + 2) / 3 ))
   h2 "ModelInfer mnist-alif, easy digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-easy.grpc" "$third"
   h2 "ModelInfer mnist-alif, hard digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-hard.grpc" "$third"
+  h2 "ModelInfer mnist-alif, easy digit, raw contents" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-easy-raw.grpc" "$third"
   wk "POST /v2/models/mnist-alif/infer, easy digit" /v2/models/mnist-alif/infer "$payloads/kserve-infer-easy.json" "$third"
 fi
 
@@ -129,6 +130,7 @@ for round in $(seq 1 "$rounds"); do
   h2 "ServerLive (baseline)" /inference.GRPCInferenceService/ServerLive "$payloads/server-live.grpc"
   h2 "ModelInfer mnist-alif, easy digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-easy.grpc"
   h2 "ModelInfer mnist-alif, hard digit" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-hard.grpc"
+  h2 "ModelInfer mnist-alif, easy digit, raw contents" /inference.GRPCInferenceService/ModelInfer "$payloads/kserve-infer-easy-raw.grpc"
   wk "GET /v2/health/live (baseline)" /v2/health/live ""
   wk "POST /v2/models/mnist-alif/infer, easy digit" /v2/models/mnist-alif/infer "$payloads/kserve-infer-easy.json"
   wk "POST /v2/models/mnist-alif/infer, hard digit" /v2/models/mnist-alif/infer "$payloads/kserve-infer-hard.json"
@@ -141,7 +143,8 @@ ratios=$(awk -F'|' '
     for (r in rounds) {
       g = v[r, "grpc", "ServerLive (baseline)"]; h = v[r, "rest", "GET /v2/health/live (baseline)"]
       e = v[r, "grpc", "ModelInfer mnist-alif, easy digit"]; d = v[r, "grpc", "ModelInfer mnist-alif, hard digit"]
-      printf "| %s | %.2f× | %.2f× | %.2f× | %.2f× |\n", r, e / g, d / g, e / h, d / h
+      w = v[r, "grpc", "ModelInfer mnist-alif, easy digit, raw contents"]
+      printf "| %s | %.2f× | %.2f× | %.2f× | %.2f× | %.2f× | %.2f× |\n", r, e / g, d / g, w / g, e / h, d / h, w / h
     }
   }' "$raw" | sort)
 table=$(cat <<EOF
@@ -153,8 +156,8 @@ $(cat "$results")
 
 gRPC ModelInfer throughput as a fraction of the same round's baselines (target ≥ 0.25× of the gRPC or the REST health check):
 
-| round | easy / gRPC ServerLive | hard / gRPC ServerLive | easy / REST /v2/health/live | hard / REST /v2/health/live |
-|---|---:|---:|---:|---:|
+| round | easy / gRPC ServerLive | hard / gRPC ServerLive | easy raw / gRPC ServerLive | easy / REST /v2/health/live | hard / REST /v2/health/live | easy raw / REST /v2/health/live |
+|---|---:|---:|---:|---:|---:|---:|
 $ratios
 EOF
 )

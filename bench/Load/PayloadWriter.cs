@@ -14,7 +14,8 @@ namespace SnnServe.Benchmarks.Load;
 /// <summary>
 /// <c>dotnet run -c Release --project bench -- payloads [--out loadtests/payloads]</c>: real test digits
 /// for the load tests, sorted into easy (the bundled model exits at timestep 1) and hard (it needs
-/// more timesteps), as JSON for k6 and wrk and as length-prefixed gRPC frames for h2load.
+/// more timesteps), as JSON for k6 and wrk and as length-prefixed gRPC frames for h2load (typed
+/// <c>fp32_contents</c> and <c>raw_input_contents</c>).
 /// </summary>
 public static class PayloadWriter
 {
@@ -61,6 +62,16 @@ public static class PayloadWriter
             tensor.Contents.Fp32Contents.AddRange(digit.Input);
             var request = new ModelInferRequest { ModelName = "mnist-alif", Inputs = { tensor } };
             File.WriteAllBytes(Path.Combine(output, $"kserve-infer-{name}.grpc"), Frame(request));
+            // The same digit as raw_input_contents (little-endian float32): the server answers raw too.
+            var raw = new ModelInferRequest { ModelName = "mnist-alif", Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "image", Datatype = "FP32", Shape = { 1, 1, 28, 28 } } } };
+            var bytes = new byte[digit.Input.Length * 4];
+            for (int j = 0; j < digit.Input.Length; j++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(j * 4), digit.Input[j]);
+            }
+
+            raw.RawInputContents.Add(ByteString.CopyFrom(bytes));
+            File.WriteAllBytes(Path.Combine(output, $"kserve-infer-{name}-raw.grpc"), Frame(raw));
             File.WriteAllText(Path.Combine(output, $"kserve-infer-{name}.json"), JsonSerializer.Serialize(new
             {
                 inputs = new[] { new { name = "image", datatype = "FP32", shape = new[] { 1, 1, 28, 28 }, data = digit.Input } },

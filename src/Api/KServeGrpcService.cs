@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using SnnServe.Contracts.Inference;
@@ -61,17 +64,29 @@ public sealed class KServeGrpcService(IInferenceEngine engine, ModelRepository r
         InferenceResult[] results = await KServeProtocol.InferBatchAsync(engine, model, data, batch, options, "kserve-grpc", request.Id, context.CancellationToken);
 
         var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version.ToString(), Id = request.Id };
+        // Outputs come back in the form the input came in: a client that sends raw_input_contents
+        // gets raw_output_contents (as Triton answers), one that sends typed contents gets typed contents.
+        bool raw = request.RawInputContents.Count > 0;
         foreach (string name in outputs)
         {
-            var tensor = new ModelInferResponse.Types.InferOutputTensor { Name = name, Datatype = KServeProtocol.DataType(name), Contents = new InferTensorContents() };
+            var tensor = new ModelInferResponse.Types.InferOutputTensor { Name = name, Datatype = KServeProtocol.DataType(name) };
             tensor.Shape.AddRange(KServeProtocol.Shape(name, batch, model.Classes));
-            switch (KServeProtocol.Values(name, results))
+            Array values = KServeProtocol.Values(name, results);
+            if (raw)
             {
-                case float[] f: tensor.Contents.Fp32Contents.AddRange(f); break;
-                case double[] d: tensor.Contents.Fp64Contents.AddRange(d); break;
-                case long[] l: tensor.Contents.Int64Contents.AddRange(l); break;
-                case int[] i: tensor.Contents.IntContents.AddRange(i); break;
-                case string[] s: tensor.Contents.BytesContents.AddRange(s.Select(ByteString.CopyFromUtf8)); break;
+                response.RawOutputContents.Add(RawBytes(values));
+            }
+            else
+            {
+                tensor.Contents = new InferTensorContents();
+                switch (values)
+                {
+                    case float[] f: tensor.Contents.Fp32Contents.AddRange(f); break;
+                    case double[] d: tensor.Contents.Fp64Contents.AddRange(d); break;
+                    case long[] l: tensor.Contents.Int64Contents.AddRange(l); break;
+                    case int[] i: tensor.Contents.IntContents.AddRange(i); break;
+                    case string[] s: tensor.Contents.BytesContents.AddRange(s.Select(ByteString.CopyFromUtf8)); break;
+                }
             }
 
             response.Outputs.Add(tensor);
@@ -79,6 +94,57 @@ public sealed class KServeGrpcService(IInferenceEngine engine, ModelRepository r
 
         return response;
     });
+
+    /// <summary>
+    /// One output's raw content: the row-major elements, little-endian, without padding; BYTES
+    /// elements each as a little-endian uint32 length followed by their UTF-8 bytes (the KServe v2 /
+    /// Triton layout).
+    /// </summary>
+    internal static ByteString RawBytes(Array values)
+    {
+        byte[] bytes = values switch
+        {
+            float[] f => LittleEndian(f),
+            double[] d => LittleEndian(d),
+            long[] l => LittleEndian(l),
+            int[] n => LittleEndian(n),
+            string[] s => LengthPrefixed(s),
+            _ => throw new ArgumentException($"no raw layout for {values.GetType().Name}", nameof(values)),
+        };
+
+        // The array is not touched again: wrap it instead of copying it.
+        return UnsafeByteOperations.UnsafeWrap(bytes);
+    }
+
+    private static byte[] LittleEndian<T>(T[] values)
+        where T : unmanaged
+    {
+        byte[] bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        if (!BitConverter.IsLittleEndian)
+        {
+            int size = Unsafe.SizeOf<T>();
+            for (int i = 0; i < bytes.Length; i += size)
+            {
+                bytes.AsSpan(i, size).Reverse();
+            }
+        }
+
+        return bytes;
+    }
+
+    private static byte[] LengthPrefixed(string[] values)
+    {
+        var bytes = new byte[values.Sum(e => 4 + Encoding.UTF8.GetByteCount(e))];
+        int at = 0;
+        foreach (string e in values)
+        {
+            int length = Encoding.UTF8.GetBytes(e, bytes.AsSpan(at + 4));
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), (uint)length);
+            at += 4 + length;
+        }
+
+        return bytes;
+    }
 
     private static float[] ReadData(ModelInferRequest.Types.InferInputTensor input, IReadOnlyList<ByteString> raw)
     {

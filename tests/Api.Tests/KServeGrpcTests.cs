@@ -49,13 +49,93 @@ public sealed class KServeGrpcTests(ServerFixture server) : IClassFixture<Server
         rawRequest.RawInputContents.Add(ByteString.CopyFrom(Input.SelectMany(BitConverter.GetBytes).ToArray()));
         ModelInferResponse raw = await client.ModelInferAsync(rawRequest);
 
+        // A raw request gets raw outputs (no typed contents), in the order of `outputs`, holding the
+        // same values bit for bit as the typed answer.
+        Assert.Equal(fp32.Outputs.Select(o => o.Name), raw.Outputs.Select(o => o.Name));
+        Assert.All(raw.Outputs, o => Assert.Null(o.Contents));
+        Assert.Equal(raw.Outputs.Count, raw.RawOutputContents.Count);
+        for (int i = 0; i < raw.Outputs.Count; i++)
+        {
+            Assert.Equal(fp32.Outputs[i].Datatype, raw.Outputs[i].Datatype);
+            Assert.Equal(fp32.Outputs[i].Shape, raw.Outputs[i].Shape);
+            Assert.Equal(TypedAsText(fp32.Outputs[i]), RawAsText(raw.Outputs[i].Datatype, raw.RawOutputContents[i].ToByteArray()));
+        }
+
         float[] Probabilities(ModelInferResponse r) => r.Outputs.Single(o => o.Name == "probabilities").Contents.Fp32Contents.ToArray();
-        Assert.Equal(Probabilities(fp32), Probabilities(raw));
         JsonElement rest = await (await server.Client.PostAsJsonAsync("/v1/models/synthetic/classify", new { input = Input, options = new { seed = 4, max_timesteps = 6 } }))
             .Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(rest.GetProperty("probabilities").EnumerateArray().Select(p => p.GetSingle()), Probabilities(fp32));
         Assert.Equal(rest.GetProperty("exit_timestep").GetInt32(), fp32.Outputs.Single(o => o.Name == "exit_timestep").Contents.IntContents[0]);
         Assert.Equal(rest.GetProperty("label").GetString(), fp32.Outputs.Single(o => o.Name == "label").Contents.BytesContents[0].ToStringUtf8());
+    }
+
+    // The elements of a typed output, as exact text (floats by their bits).
+    private static string[] TypedAsText(ModelInferResponse.Types.InferOutputTensor o) => o.Datatype switch
+    {
+        "FP32" => o.Contents.Fp32Contents.Select(v => BitConverter.SingleToInt32Bits(v).ToString()).ToArray(),
+        "FP64" => o.Contents.Fp64Contents.Select(v => BitConverter.DoubleToInt64Bits(v).ToString()).ToArray(),
+        "INT64" => o.Contents.Int64Contents.Select(v => v.ToString()).ToArray(),
+        "INT32" => o.Contents.IntContents.Select(v => v.ToString()).ToArray(),
+        "BYTES" => o.Contents.BytesContents.Select(v => v.ToStringUtf8()).ToArray(),
+        _ => throw new InvalidOperationException(o.Datatype),
+    };
+
+    // The elements of a raw output decoded per the KServe v2 layout: little-endian, row-major;
+    // BYTES as a uint32 length then the bytes, per element.
+    private static string[] RawAsText(string datatype, byte[] b)
+    {
+        switch (datatype)
+        {
+            case "FP32":
+            case "INT32":
+                Assert.Equal(0, b.Length % 4);
+                return Enumerable.Range(0, b.Length / 4).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(i * 4)).ToString()).ToArray();
+            case "FP64":
+            case "INT64":
+                Assert.Equal(0, b.Length % 8);
+                return Enumerable.Range(0, b.Length / 8).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(i * 8)).ToString()).ToArray();
+            case "BYTES":
+                var items = new List<string>();
+                for (int at = 0; at < b.Length;)
+                {
+                    int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
+                    items.Add(System.Text.Encoding.UTF8.GetString(b, at + 4, length));
+                    at += 4 + length;
+                }
+
+                return items.ToArray();
+            default:
+                throw new InvalidOperationException(datatype);
+        }
+    }
+
+    [Fact]
+    public async Task ModelInfer_RawBatch2_RequestedOutputs_RawInRequestedOrder()
+    {
+        float[] second = SyntheticModel.RandomInput(ServerFixture.Model, 78);
+        ModelInferRequest typed = Request([.. Input, .. second], batch: 2);
+        ModelInferRequest raw = Request([], batch: 2);
+        raw.Inputs[0].Contents = null;
+        raw.RawInputContents.Add(ByteString.CopyFrom(Input.Concat(second).SelectMany(BitConverter.GetBytes).ToArray()));
+        foreach (ModelInferRequest r in new[] { typed, raw })
+        {
+            r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "label" });
+            r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "probabilities" });
+            r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "exit_timestep" });
+        }
+
+        ModelInferResponse a = await Client().ModelInferAsync(typed), b = await Client().ModelInferAsync(raw);
+
+        Assert.Equal(["label", "probabilities", "exit_timestep"], b.Outputs.Select(o => o.Name));
+        Assert.Equal(3, b.RawOutputContents.Count);
+        Assert.Equal(2 * 10 * 4, b.RawOutputContents[1].Length);
+        Assert.Equal(2 * 4, b.RawOutputContents[2].Length);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(TypedAsText(a.Outputs[i]), RawAsText(b.Outputs[i].Datatype, b.RawOutputContents[i].ToByteArray()));
+        }
+
+        Assert.Equal(2, RawAsText("BYTES", b.RawOutputContents[0].ToByteArray()).Length);
     }
 
     [Fact]

@@ -74,6 +74,30 @@ public sealed partial class LoadTestScriptTests
         Assert.True(kinds["easy"] >= 8 && kinds["hard"] >= 8);
     }
 
+    [Theory]
+    [InlineData("kserve-infer-easy.grpc", "easy", false)]
+    [InlineData("kserve-infer-hard.grpc", "hard", false)]
+    [InlineData("kserve-infer-easy-raw.grpc", "easy", true)]
+    [InlineData("kserve-infer-hard-raw.grpc", "hard", true)]
+    public void GrpcPayloads_AreFramedModelInferRequests_OfTheFirstDigitOfTheirKind(string file, string kind, bool raw)
+    {
+        string folder = Path.Combine(BundledData.Root, "loadtests", "payloads");
+        byte[] frame = File.ReadAllBytes(Path.Combine(folder, file));
+        Assert.Equal(0, frame[0]); // uncompressed
+        Assert.Equal(frame.Length - 5, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(1)));
+        var request = SnnServe.Contracts.Inference.ModelInferRequest.Parser.ParseFrom(frame.AsSpan(5));
+        Assert.Equal("mnist-alif", request.ModelName);
+        Assert.Equal([1L, 1, 28, 28], Assert.Single(request.Inputs).Shape);
+        float[] values = raw
+            ? Enumerable.Range(0, Assert.Single(request.RawInputContents).Length / 4).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(request.RawInputContents[0].Span[(i * 4)..])).ToArray()
+            : request.Inputs[0].Contents.Fp32Contents.ToArray();
+        Assert.Equal(raw, request.Inputs[0].Contents is null);
+
+        using JsonDocument digits = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "digits.json")));
+        JsonElement digit = digits.RootElement.EnumerateArray().First(d => d.GetProperty("difficulty").GetString() == kind);
+        Assert.Equal(digit.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()), values);
+    }
+
     [GeneratedRegex(@"open\('([^']+)'\)")]
     private static partial Regex OpenCall();
 
