@@ -44,7 +44,16 @@ internal sealed partial class RepositoryPoller(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            ScanOnce(initial: false);
+            try
+            {
+                ScanOnce(initial: false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never let one failed scan end polling (or, through the host's default
+                // BackgroundServiceExceptionBehavior, stop the server): log it and scan again next tick.
+                Log.ScanFailed(logger, ex);
+            }
         }
     }
 
@@ -66,7 +75,18 @@ internal sealed partial class RepositoryPoller(
             }
 
             seen.Add(name);
-            string fingerprint = Fingerprint(folder);
+            string fingerprint;
+            try
+            {
+                fingerprint = Fingerprint(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Changing under the scan (a folder or file removed mid-listing): look again next time.
+                Log.FolderUnreadable(logger, name, ex.GetType().Name);
+                continue;
+            }
+
             if (_fingerprints.TryGetValue(name, out string? previous) && previous == fingerprint)
             {
                 continue;
@@ -92,9 +112,13 @@ internal sealed partial class RepositoryPoller(
         foreach (string gone in _fingerprints.Keys.Where(n => !seen.Contains(n)).ToList())
         {
             _fingerprints.Remove(gone);
-            if (repository.ModelNames.Contains(gone))
+            try
             {
                 repository.Unload(gone);
+            }
+            catch (SnnServeException ex) when (ex.Kind == ErrorKind.NotFound)
+            {
+                // Not loaded (it never loaded, or the admin API unloaded it meanwhile): nothing to do.
             }
         }
     }
@@ -112,5 +136,11 @@ internal sealed partial class RepositoryPoller(
 
         [LoggerMessage(2102, LogLevel.Error, "Repository change in {Model} could not be applied: {Error}")]
         public static partial void ReloadFailed(ILogger logger, string model, string error);
+
+        [LoggerMessage(2103, LogLevel.Warning, "Repository folder of {Model} changed while being scanned ({Error}); scanning it again next time")]
+        public static partial void FolderUnreadable(ILogger logger, string model, string error);
+
+        [LoggerMessage(2104, LogLevel.Error, "Repository scan failed; polling continues")]
+        public static partial void ScanFailed(ILogger logger, Exception exception);
     }
 }

@@ -116,6 +116,47 @@ public sealed class ModelRepositoryTests
         Assert.True(v2.Retired);
     }
 
+    [Theory]
+    [InlineData("weights.safetensors")]
+    [InlineData("model.json")]
+    public void DanglingLinkedFile_ReportedAsLoadFailure_PreviousVersionServes_LoadAllDoesNotThrow(string file)
+    {
+        // File.Exists is true for a dangling link, but reading it throws FileNotFoundException: the
+        // load must turn that into a load failure (it used to escape LoadModel and LoadAll).
+        using var repo = new TestRepository(("m", 1, new()));
+        string version2 = repo.Write("m", 2, new SyntheticModelOptions { Seed = 2 });
+        File.Delete(Path.Combine(version2, file));
+        File.CreateSymbolicLink(Path.Combine(version2, file), Path.Combine(version2, "no-such-target"));
+
+        ModelLoadReport report = repo.Repository.LoadModel("m");
+
+        ModelLoadFailure failure = Assert.Single(report.Failures);
+        Assert.Equal("2", failure.Version);
+        Assert.Contains($"{file}: (file): cannot be read: it is gone or a dangling link", failure.Error);
+        Assert.DoesNotContain(repo.Root, failure.Error); // no server path in the message
+        Assert.Equal(1, repo.Repository.Resolve("m").Version);
+
+        using var fresh = new ModelRepository(repo.Loader, Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelRepository>.Instance);
+        ModelLoadReport startup = fresh.LoadAll();
+        Assert.Equal("2", Assert.Single(startup.Failures).Version);
+        Assert.Equal(1, fresh.Resolve("m").Version);
+    }
+
+    [Fact]
+    public void FileLinkedToAFolder_ReportedAsLoadFailure()
+    {
+        using var repo = new TestRepository(("m", 1, new()));
+        string version2 = repo.Write("m", 2, new SyntheticModelOptions { Seed = 2 });
+        File.Delete(Path.Combine(version2, "weights.safetensors"));
+        Directory.CreateDirectory(Path.Combine(version2, "folder"));
+        File.CreateSymbolicLink(Path.Combine(version2, "weights.safetensors"), Path.Combine(version2, "folder"));
+
+        ModelLoadReport report = repo.Repository.LoadModel("m");
+
+        Assert.Contains("weights.safetensors: (file):", Assert.Single(report.Failures).Error);
+        Assert.Equal(1, repo.Repository.Resolve("m").Version);
+    }
+
     [Fact]
     public void Unload_WithLeaseHeld_ScoutStaysUsableUntilReleased()
     {

@@ -162,13 +162,28 @@ public sealed class ModelLoader(ModelLoaderOptions options, ILogger<ModelLoader>
 
     private byte[] ReadBounded(string path, string file)
     {
-        var info = new FileInfo(path);
-        if (info.Length > options.MaxFileBytes)
+        try
         {
-            throw new ModelLoadException(file, "(file)", $"is {info.Length} bytes, over the {options.MaxFileBytes}-byte limit");
-        }
+            var info = new FileInfo(path);
+            if (info.Length > options.MaxFileBytes)
+            {
+                throw new ModelLoadException(file, "(file)", $"is {info.Length} bytes, over the {options.MaxFileBytes}-byte limit");
+            }
 
-        return File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A dangling link (File.Exists is true for the link itself), a file removed or a folder
+            // replaced while loading, no permission: a load failure like any other, never a crash.
+            // The message names the file, not the server's path.
+            throw new ModelLoadException(file, "(file)", "cannot be read: " + ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "it is gone or a dangling link",
+                UnauthorizedAccessException => "access denied (or it is a folder)",
+                _ => $"I/O error ({ex.GetType().Name})",
+            }, ex);
+        }
     }
 
     private static byte[] Referenced(Dictionary<string, byte[]> contents, string file, string field)

@@ -54,7 +54,18 @@ public sealed partial class ModelRepository : IDisposable
                 continue;
             }
 
-            ModelLoadReport report = LoadModel(name);
+            ModelLoadReport report;
+            try
+            {
+                report = LoadModel(name);
+            }
+            catch (SnnServeException ex)
+            {
+                // E.g. the folder was removed since the scan listed it.
+                failures.Add(Fail(name, "", $"{name}: {ex.Message}"));
+                continue;
+            }
+
             loaded.AddRange(report.Loaded);
             failures.AddRange(report.Failures);
         }
@@ -76,10 +87,22 @@ public sealed partial class ModelRepository : IDisposable
             throw new SnnServeException(ErrorKind.NotFound, $"model '{name}' has no folder in the repository");
         }
 
+        string[] versionFolders;
+        try
+        {
+            versionFolders = Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Removed (or made unreadable) between the check above and the listing: nothing changes.
+            throw new SnnServeException(ex is DirectoryNotFoundException ? ErrorKind.NotFound : ErrorKind.InvalidModel,
+                $"model '{name}': its folder cannot be listed ({(ex is DirectoryNotFoundException ? "it was removed" : ex.GetType().Name)})", ex);
+        }
+
         var fresh = new Dictionary<long, LoadedModel>();
         var failures = new List<ModelLoadFailure>();
         var seen = new HashSet<long>();
-        foreach (string versionFolder in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        foreach (string versionFolder in versionFolders)
         {
             string versionText = Path.GetFileName(versionFolder);
             if (!Repository.ModelNames.TryParseVersion(versionText, out long version))
