@@ -62,20 +62,27 @@ public sealed partial class DockerfileTests(ServerFixture server) : IClassFixtur
     }
 
     [Fact]
-    public void PublishedEntryPoint_StartsAndServesTheBundledModel()
+    public async Task PublishedEntryPoint_StartsAndServesTheBundledModel()
     {
         using var work = new TempDirectory("snnserve-publish");
-        int port = ServerFixture.FreePort();
+        // The port asked for is taken (held here for the whole run): the script must notice the
+        // failed bind and start again on fresh ports, as it would when anything else grabbed one
+        // between choosing and binding it (this test once failed on exactly that under the full suite).
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
         var start = new ProcessStartInfo("bash", [Path.Combine(BundledData.Root, "deploy", "publish-local.sh"), work.Path, port.ToString()])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        Task<string> errorsRead = process.StandardError.ReadToEndAsync();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string errors = await errorsRead;
+        await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, output + errors);
+        Assert.Contains("a port was taken (attempt 1); starting again on fresh ports", errors);
         Assert.Contains("ready; classify answered:", output);
         using JsonDocument answer = JsonDocument.Parse(output[(output.IndexOf('{'))..]);
         Assert.Equal("mnist-alif", answer.RootElement.GetProperty("model").GetString());

@@ -47,6 +47,25 @@ public class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         SyntheticModel.Write(Path.Combine(_models.Path, "synthetic", "1"), Model);
+        // The gRPC and metrics ports are chosen free and bound a moment later; anything else on the
+        // machine (another test's outgoing connection) can take one in between: start again then.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAsync();
+                break;
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                await _app!.DisposeAsync();
+                _app = null;
+            }
+        }
+    }
+
+    private async Task StartAsync()
+    {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration["Kestrel:Endpoints:Rest:Url"] = "http://127.0.0.1:0";
         builder.Configuration["Kestrel:Limits:MaxRequestBodySize"] = (2 * 1024 * 1024).ToString();
