@@ -78,6 +78,19 @@ public sealed class DemoPageTests(BundledServerFixture server) : IClassFixture<B
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "demo-unreachable.png") });
     }
 
+    [ChromiumFact]
+    public async Task ModelListFails_PageAndRunButtonSaySo()
+    {
+        await using var session = await BrowserSession.OpenAsync(server.Client.BaseAddress!,
+            page => page.RouteAsync("**/v1/models/", route => route.FulfillAsync(new() { Status = 503, Body = "" })));
+        IPage page = session.Page;
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('listing models: HTTP 503')");
+
+        await page.ClickAsync("#run");
+        Assert.Contains("The model list has not loaded yet", await page.Locator("#status").InnerTextAsync());
+        Assert.Null(await page.Locator("body").GetAttributeAsync("data-ready"));
+    }
+
     private sealed class BrowserSession : IAsyncDisposable
     {
         private IPlaywright _playwright = null!;
@@ -86,14 +99,30 @@ public sealed class DemoPageTests(BundledServerFixture server) : IClassFixture<B
         public IPage Page { get; private set; } = null!;
         public List<string> Errors { get; } = [];
 
-        public static async Task<BrowserSession> OpenAsync(Uri address)
+        /// <summary>
+        /// Opens the page and waits until it has loaded its model list and digits (the controls act
+        /// only then: a click before it once found no model selected and did nothing).
+        /// <paramref name="beforeLoad"/> runs before navigation (e.g. to route requests); with it the
+        /// page is not waited for.
+        /// </summary>
+        public static async Task<BrowserSession> OpenAsync(Uri address, Func<IPage, Task>? beforeLoad = null)
         {
             Directory.CreateDirectory(Screenshots);
             var session = new BrowserSession { _playwright = await Playwright.CreateAsync() };
             session._browser = await session._playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumFactAttribute.Executable, Headless = true, Args = ["--no-sandbox"] });
             session.Page = await session._browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 860 } });
             session.Page.PageError += (_, error) => session.Errors.Add(error);
+            if (beforeLoad is not null)
+            {
+                await beforeLoad(session.Page);
+            }
+
             await session.Page.GotoAsync(address.ToString());
+            if (beforeLoad is null)
+            {
+                await session.Page.Locator("body[data-ready='true']").WaitForAsync();
+            }
+
             return session;
         }
 

@@ -191,7 +191,10 @@ async function post(path, body, signalId) {
 async function classify() {
   const id = ++runId;
   const model = $('model').value;
-  if (!model) return;
+  if (!model) {
+    status(models.length ? 'Pick a model first.' : 'The model list has not loaded yet; try again in a moment.', 'info');
+    return;
+  }
   if (!pixels.some((v) => v > 0)) {
     status('Draw a digit or pick one below first.', 'info');
     return;
@@ -335,5 +338,8 @@ function showCosts(early, full) {
 // ---- start ---------------------------------------------------------------------------------
 render();
 Promise.all([loadModels(), loadDigits()])
-  .then(() => status(''))
+  .then(() => {
+    status('');
+    document.body.dataset.ready = 'true'; // models and digits loaded: the controls are live
+  })
   .catch((e) => status(e instanceof TypeError ? `The server is unreachable (${location.origin}).` : e.message));
