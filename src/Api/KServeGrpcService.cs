@@ -100,7 +100,7 @@ public sealed class KServeGrpcService(IInferenceEngine engine, ModelRepository r
     /// elements each as a little-endian uint32 length followed by their UTF-8 bytes (the KServe v2 /
     /// Triton layout).
     /// </summary>
-    internal static ByteString RawBytes(Array values)
+    private static ByteString RawBytes(Array values)
     {
         byte[] bytes = values switch
         {

@@ -62,7 +62,7 @@ public sealed partial class ModelRepository : IDisposable
             catch (SnnServeException ex)
             {
                 // E.g. the folder was removed since the scan listed it.
-                failures.Add(Fail(name, "", $"{name}: {ex.Message}"));
+                failures.Add(Fail(name, "", ex.Message)); // names the model already
                 continue;
             }
 
@@ -95,8 +95,9 @@ public sealed partial class ModelRepository : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Removed (or made unreadable) between the check above and the listing: nothing changes.
-            throw new SnnServeException(ex is DirectoryNotFoundException ? ErrorKind.NotFound : ErrorKind.InvalidModel,
-                $"model '{name}': its folder cannot be listed ({(ex is DirectoryNotFoundException ? "it was removed" : ex.GetType().Name)})", ex);
+            bool removed = ex is DirectoryNotFoundException;
+            throw new SnnServeException(removed ? ErrorKind.NotFound : ErrorKind.InvalidModel,
+                $"model '{name}': its folder cannot be listed ({(removed ? "it was removed" : ex.GetType().Name)})", ex);
         }
 
         var fresh = new Dictionary<long, LoadedModel>();
